@@ -1,0 +1,71 @@
+// The storage interface, split into a write half and a read half like Zipkin's spanConsumer()/spanStore()
+// and Jaeger's tracestore writer/reader. Every backend (sqlite, elasticsearch) implements all of it and
+// passes the contract suite in test/storage-contract.
+import type { LogRecord, Metric, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
+
+/** Everything one ingest call produced. Any of the arrays may be empty. */
+export interface WriteBatch {
+  spans: Span[];
+  logs: LogRecord[];
+  metrics: Metric[];
+  /** Per-minute edge increments: the store adds them to what it already holds for the same key. */
+  edges: ServiceGraphEdge[];
+}
+
+export interface StorageWriter {
+  /**
+   * Stores a batch. Resolves only once the whole batch is durable: it survives the process being killed
+   * (kill -9) the moment the promise resolves, so a receiver may acknowledge it to the client then.
+   * Span writes are idempotent: writing the same (traceId, spanId, kind) again replaces the span, so a
+   * client retry never duplicates. Rejects with a MeshscopeError (retryable when the store is busy).
+   */
+  write(batch: WriteBatch): Promise<void>;
+}
+
+export interface TraceQuery {
+  serviceName: string;
+  /** Matches the span name exactly. */
+  operationName?: string;
+  /** Every pair must match one span's attribute (or its resource's) exactly, as text. */
+  tags: Record<string, string>;
+  startTimeMinUs: number;
+  startTimeMaxUs: number;
+  durationMinUs?: number;
+  durationMaxUs?: number;
+  /** Maximum number of traces. */
+  limit: number;
+}
+
+export interface Operation {
+  name: string;
+  spanKind: SpanKind;
+}
+
+export interface TraceReader {
+  /** Service names seen in stored spans, sorted. */
+  getServices(): Promise<string[]>;
+  /** Distinct span names of a service, optionally of one kind, sorted by name. */
+  getOperations(query: { serviceName: string; spanKind?: SpanKind }): Promise<Operation[]>;
+  /** Every stored span of the trace (both halves of Zipkin shared spans), or [] when unknown. */
+  getTrace(traceId: string): Promise<Span[]>;
+  /**
+   * Traces with at least one span matching every condition of the query, most recent first.
+   * Each trace is returned whole. Results are copies: callers may mutate them.
+   */
+  findTraces(query: TraceQuery): Promise<Span[][]>;
+}
+
+export interface DependencyReader {
+  /** Stored per-minute edges whose minute starts in [startUnixMs, endUnixMs). */
+  getServiceGraphEdges(startUnixMs: number, endUnixMs: number): Promise<ServiceGraphEdge[]>;
+}
+
+export interface Storage {
+  readonly writer: StorageWriter;
+  readonly traces: TraceReader;
+  readonly dependencies: DependencyReader;
+  /** Opens the store (creating it when absent). Resolves once reads and writes can be served. */
+  start(): Promise<void>;
+  /** Flushes pending writes and closes. Idempotent. */
+  shutdown(): Promise<void>;
+}
