@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ConfigError, isLoopback, loadConfig } from './config.js';
+
+test('defaults match the documented ports and paths', () => {
+  const config = loadConfig({});
+  assert.equal(config.host, '127.0.0.1');
+  assert.deepEqual(
+    [config.otlpGrpcPort, config.otlpHttpPort, config.zipkinPort, config.jaegerHttpPort, config.queryPort, config.adminPort],
+    [4317, 4318, 9411, 14268, 16686, 14269],
+  );
+  assert.equal(config.dataDir, path.resolve('./data'));
+  assert.equal(config.storage, 'sqlite');
+  assert.equal(config.maxRequestBytes, 20 * 1024 * 1024);
+  assert.equal(config.serviceGraphWaitMs, 120_000);
+});
+
+test('each bad value names its variable and what is allowed', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ MESHSCOPE_OTLP_HTTP_PORT: '70000' }, /^MESHSCOPE_OTLP_HTTP_PORT is '70000'; expected a port number/],
+    [{ MESHSCOPE_QUERY_PORT: '-1' }, /^MESHSCOPE_QUERY_PORT is '-1'/],
+    [{ MESHSCOPE_STORAGE: 'mongo' }, /^MESHSCOPE_STORAGE is 'mongo'; expected 'sqlite'/],
+    [{ MESHSCOPE_HOST: 'bad host!' }, /^MESHSCOPE_HOST is 'bad host!'/],
+    [{ MESHSCOPE_SERVICE_GRAPH_WAIT: 'soon' }, /^MESHSCOPE_SERVICE_GRAPH_WAIT is 'soon'; expected a duration/],
+    [{ MESHSCOPE_MAX_QUEUED_ITEMS: '0' }, /^MESHSCOPE_MAX_QUEUED_ITEMS is '0'; expected a positive integer/],
+    [{ MESHSCOPE_ZIPKIN_PORT: '4318' }, /^MESHSCOPE_ZIPKIN_PORT is '4318'; expected a port not already used by MESHSCOPE_OTLP_HTTP_PORT/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+  }
+});
+
+test('off loopback both tokens are required', () => {
+  assert.throws(() => loadConfig({ MESHSCOPE_HOST: '0.0.0.0' }), /MESHSCOPE_INGEST_TOKEN is unset/);
+  assert.throws(() => loadConfig({ MESHSCOPE_HOST: '10.0.0.5', MESHSCOPE_INGEST_TOKEN: 'a' }), /MESHSCOPE_QUERY_TOKEN is unset/);
+  const config = loadConfig({ MESHSCOPE_HOST: '0.0.0.0', MESHSCOPE_INGEST_TOKEN: 'a', MESHSCOPE_QUERY_TOKEN: 'b' });
+  assert.equal(config.ingestToken, 'a');
+  assert.equal(config.queryToken, 'b');
+});
+
+test('loopback addresses', () => {
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.ok(isLoopback(host), host);
+  for (const host of ['0.0.0.0', '10.1.1.1', '::', 'example.com']) assert.ok(!isLoopback(host), host);
+});
+
+test('durations accept ms, s, m and h', () => {
+  assert.equal(loadConfig({ MESHSCOPE_SERVICE_GRAPH_WAIT: '1500ms' }).serviceGraphWaitMs, 1500);
+  assert.equal(loadConfig({ MESHSCOPE_SERVICE_GRAPH_WAIT: '30s' }).serviceGraphWaitMs, 30_000);
+  assert.equal(loadConfig({ MESHSCOPE_SERVICE_GRAPH_WAIT: '2m' }).serviceGraphWaitMs, 120_000);
+});

@@ -1,0 +1,127 @@
+// Configuration from the environment, validated once at start-up. A bad value fails with one line that
+// names the variable and what it accepts; only the entry point turns that into an exit code.
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+export interface Config {
+  host: string;
+  otlpGrpcPort: number;
+  otlpHttpPort: number;
+  zipkinPort: number;
+  jaegerHttpPort: number;
+  queryPort: number;
+  /** Health and own metrics of a collector-only process (Jaeger collector's admin port). */
+  adminPort: number;
+  dataDir: string;
+  storage: 'sqlite';
+  /** Bearer tokens; required whenever the host is not loopback. */
+  ingestToken: string | undefined;
+  queryToken: string | undefined;
+  /** Items (spans + log records + data points) accepted but not yet durable before ingest answers 503. */
+  maxQueuedItems: number;
+  /** Largest request body after decompression. */
+  maxRequestBytes: number;
+  /** How long the service graph waits for the other half of a call. */
+  serviceGraphWaitMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const MIB = 1024 * 1024;
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = env.MESHSCOPE_HOST || '127.0.0.1';
+  if (!isHostName(host)) fail('MESHSCOPE_HOST', host, 'an IP address or a host name');
+  const config: Config = {
+    host,
+    otlpGrpcPort: port(env, 'MESHSCOPE_OTLP_GRPC_PORT', 4317),
+    otlpHttpPort: port(env, 'MESHSCOPE_OTLP_HTTP_PORT', 4318),
+    zipkinPort: port(env, 'MESHSCOPE_ZIPKIN_PORT', 9411),
+    jaegerHttpPort: port(env, 'MESHSCOPE_JAEGER_HTTP_PORT', 14268),
+    queryPort: port(env, 'MESHSCOPE_QUERY_PORT', 16686),
+    adminPort: port(env, 'MESHSCOPE_ADMIN_PORT', 14269),
+    dataDir: path.resolve(env.MESHSCOPE_DATA_DIR || './data'),
+    storage: storageKind(env),
+    ingestToken: env.MESHSCOPE_INGEST_TOKEN || undefined,
+    queryToken: env.MESHSCOPE_QUERY_TOKEN || undefined,
+    maxQueuedItems: positiveInt(env, 'MESHSCOPE_MAX_QUEUED_ITEMS', 200_000),
+    maxRequestBytes: positiveInt(env, 'MESHSCOPE_MAX_REQUEST_BYTES', 20 * MIB),
+    serviceGraphWaitMs: durationMs(env, 'MESHSCOPE_SERVICE_GRAPH_WAIT', 120_000),
+  };
+  validateSecurity(config);
+  validateDistinctPorts(config);
+  return config;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function validateSecurity(config: Config): void {
+  if (isLoopback(config.host)) return;
+  if (!config.ingestToken)
+    fail('MESHSCOPE_INGEST_TOKEN', '', `a bearer token, required when MESHSCOPE_HOST (${config.host}) is not loopback`);
+  if (!config.queryToken)
+    fail('MESHSCOPE_QUERY_TOKEN', '', `a bearer token, required when MESHSCOPE_HOST (${config.host}) is not loopback`);
+}
+
+function validateDistinctPorts(config: Config): void {
+  const ports: [string, number][] = [
+    ['MESHSCOPE_OTLP_GRPC_PORT', config.otlpGrpcPort],
+    ['MESHSCOPE_OTLP_HTTP_PORT', config.otlpHttpPort],
+    ['MESHSCOPE_ZIPKIN_PORT', config.zipkinPort],
+    ['MESHSCOPE_JAEGER_HTTP_PORT', config.jaegerHttpPort],
+    ['MESHSCOPE_QUERY_PORT', config.queryPort],
+    ['MESHSCOPE_ADMIN_PORT', config.adminPort],
+  ];
+  const seen = new Map<number, string>();
+  for (const [name, value] of ports) {
+    const other = seen.get(value);
+    if (other && value !== 0) fail(name, String(value), `a port not already used by ${other}`);
+    seen.set(value, name);
+  }
+}
+
+function isHostName(host: string): boolean {
+  return isIP(host) !== 0 || /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,252})$/.test(host);
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65535) fail(name, raw, 'a port number from 0 to 65535 (0 picks a free port)');
+  return value;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) fail(name, raw, 'a positive integer');
+  return Number(raw);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function durationMs(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(raw);
+  if (!match) fail(name, raw, 'a duration such as 500ms, 30s, 2m or 1h');
+  return Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+}
+
+function storageKind(env: Env): 'sqlite' {
+  const raw = env.MESHSCOPE_STORAGE || 'sqlite';
+  if (raw !== 'sqlite') fail('MESHSCOPE_STORAGE', raw, "'sqlite' (the embedded store)");
+  return raw;
+}
+
+function fail(name: string, value: string, allowed: string): never {
+  const shown = value === '' ? 'unset' : `'${value}'`;
+  throw new ConfigError(`${name} is ${shown}; expected ${allowed}`);
+}

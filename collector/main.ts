@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The `meshscope` command. The only place that prints start-up errors and exits.
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { startHub, type BoundPorts, type Role } from './hub.js';
+
+const ROLES: readonly Role[] = ['all-in-one', 'collector', 'query'];
+
+const USAGE = `usage: meshscope <command>
+
+commands:
+  all-in-one   receivers, embedded store, query API and UI in one process (what npm start runs)
+  collector    receivers and the store writer only; health and metrics on MESHSCOPE_ADMIN_PORT
+  query        query API and UI over the data dir a collector writes (read-only)
+
+Configuration is by environment variable; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'all-in-one';
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!ROLES.includes(command as Role)) {
+    console.error(`meshscope: unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  const role = command as Role;
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`meshscope: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const hub = await startHub(config, role);
+  printListeners(config, role, hub.ports);
+  await waitForSignal();
+  console.log('meshscope: shutting down');
+  await hub.shutdown();
+  return 0;
+}
+
+function printListeners(config: Config, role: Role, ports: BoundPorts): void {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const lines = [`meshscope ${role} started; data in ${config.dataDir}`];
+  if (ports.query !== undefined) lines.push(`  UI and query API   http://${host}:${ports.query}/`);
+  if (ports.admin !== undefined) lines.push(`  health, metrics    http://${host}:${ports.admin}/ready  /metrics`);
+  if (ports.otlpGrpc !== undefined) lines.push(`  OTLP/gRPC          ${host}:${ports.otlpGrpc}`);
+  if (ports.otlpHttp !== undefined) lines.push(`  OTLP/HTTP          http://${host}:${ports.otlpHttp}/v1/traces  /v1/logs  /v1/metrics`);
+  if (ports.zipkin !== undefined) lines.push(`  Zipkin             http://${host}:${ports.zipkin}/api/v2/spans`);
+  if (ports.jaegerHttp !== undefined) lines.push(`  Jaeger Thrift      http://${host}:${ports.jaegerHttp}/api/traces`);
+  console.log(lines.join('\n'));
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`meshscope: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

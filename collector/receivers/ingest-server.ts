@@ -1,0 +1,102 @@
+// The HTTP listener every push receiver shares (OTLP/HTTP, Zipkin, Jaeger): routing by exact path, POST
+// only, bearer-token check, bounded body reading, and one mapping from errors to status codes. Each
+// receiver supplies its handlers and how it renders an error body.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { MeshscopeError, httpStatusOf, publicMessageOf } from '../errors.js';
+import { bearerTokenMatches } from '../http/server.js';
+import type { IngestPipeline, ReceiverLabel } from '../pipeline.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { readBody } from './read-body.js';
+
+export interface IngestReply {
+  status: number;
+  contentType?: string;
+  body?: Buffer | string;
+}
+
+/** What every receiver is built from. */
+export interface ReceiverOptions {
+  pipeline: IngestPipeline;
+  metrics: SelfMetrics;
+  token: string | undefined;
+  maxRequestBytes: number;
+}
+
+export type IngestHandler = (request: IncomingMessage, body: Buffer) => Promise<IngestReply>;
+
+export interface IngestServerOptions {
+  label: ReceiverLabel;
+  routes: Record<string, IngestHandler>;
+  token: string | undefined;
+  maxRequestBytes: number;
+  metrics: SelfMetrics;
+  /** The error body in the receiver's own format (OTLP: a google.rpc.Status; others: text). */
+  renderError?: (request: IncomingMessage, status: number, message: string) => { contentType: string; body: Buffer | string };
+}
+
+export function createIngestServer(options: IngestServerOptions): http.Server {
+  const server = http.createServer((request, response) => {
+    handle(options, request, response).catch((error: unknown) => {
+      // Reaching here means writing the response itself failed (client gone); nothing left to tell.
+      console.error(`meshscope: ${options.label.receiver} receiver: ${(error as Error).message}`);
+      response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000; // longer than common client idle timeouts, so keep-alive pools work
+  server.requestTimeout = 120_000;
+  return server;
+}
+
+async function handle(options: IngestServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  let bodyConsumed = false;
+  try {
+    const handler = route(options, request);
+    const body = await readBody(request, options.maxRequestBytes);
+    bodyConsumed = true;
+    const reply = await handler(request, body);
+    send(response, reply);
+  } catch (error) {
+    if (!bodyConsumed) {
+      // The rest of the body is not worth reading; discard it and close once answered.
+      response.setHeader('Connection', 'close');
+      request.resume();
+    }
+    sendError(options, request, response, error);
+  }
+}
+
+function route(options: IngestServerOptions, request: IncomingMessage): IngestHandler {
+  const path = (request.url ?? '/').split('?')[0]!;
+  const handler = options.routes[path];
+  if (!handler) throw new MeshscopeError('not_found', `no route for ${path}; this port serves ${Object.keys(options.routes).join(', ')}`);
+  if (request.method !== 'POST') throw new MethodNotAllowed(path);
+  if (!bearerTokenMatches(request.headers, options.token)) {
+    throw new MeshscopeError('unauthorized', 'missing or wrong bearer token (Authorization: Bearer <MESHSCOPE_INGEST_TOKEN>)');
+  }
+  return handler;
+}
+
+class MethodNotAllowed extends Error {
+  constructor(path: string) {
+    super(`${path} accepts POST only`);
+  }
+}
+
+function send(response: ServerResponse, reply: IngestReply): void {
+  if (reply.contentType) response.setHeader('Content-Type', reply.contentType);
+  response.statusCode = reply.status;
+  response.end(reply.body);
+}
+
+function sendError(options: IngestServerOptions, request: IncomingMessage, response: ServerResponse, error: unknown): void {
+  const status = error instanceof MethodNotAllowed ? 405 : httpStatusOf(error);
+  const message = error instanceof MethodNotAllowed ? error.message : publicMessageOf(error);
+  if (status === 500) console.error(`meshscope: ${options.label.receiver} receiver failed:`, error);
+  options.metrics.rejectedRequests.inc({ ...options.label, status: String(status) });
+  if (status === 405) response.setHeader('Allow', 'POST');
+  if (error instanceof MeshscopeError && error.retryAfterSeconds !== undefined) {
+    response.setHeader('Retry-After', String(error.retryAfterSeconds));
+  }
+  const rendered = options.renderError?.(request, status, message) ?? { contentType: 'text/plain; charset=utf-8', body: `${message}\n` };
+  send(response, { status, ...rendered });
+}

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MeshscopeError } from '../errors.js';
+import { SpanKind, type ServiceGraphEdge } from '../model/model.js';
+import { MemoryStorage } from './memory-store.js';
+import { emptyBatch, makeSpan, randomTraceId, serviceResource } from './sqlite/test-fixtures.js';
+
+const MS = 1_000_000n;
+const T0 = 1_764_115_200_000n * MS;
+
+test('memory store: idempotent spans, both shared halves, copies out', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const client = makeSpan({ kind: SpanKind.CLIENT });
+  const server = { ...client, kind: SpanKind.SERVER, shared: true };
+  await storage.writer.write({ ...emptyBatch(), spans: [client, server, { ...client, name: 'renamed' }] });
+  const trace = await storage.traces.getTrace(client.traceId);
+  assert.equal(trace.length, 2);
+  assert.equal(trace.find((s) => s.kind === SpanKind.CLIENT)?.name, 'renamed');
+  trace[0].name = 'mutated';
+  assert.notEqual((await storage.traces.getTrace(client.traceId))[0].name, 'mutated');
+  assert.deepEqual(await storage.traces.getTrace(randomTraceId()), []);
+  await storage.shutdown();
+  await assert.rejects(storage.writer.write(emptyBatch()), MeshscopeError);
+});
+
+test('memory store: search semantics match the sqlite store', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const old = makeSpan({ startTimeUnixNano: T0, endTimeUnixNano: T0 + 5n * MS, name: 'GET /a' });
+  const recent = makeSpan({
+    startTimeUnixNano: T0 + 1000n * MS,
+    endTimeUnixNano: T0 + 1900n * MS,
+    name: 'GET /a',
+    attributes: [{ key: 'http.response.status_code', value: { type: 'int', value: 503 } }],
+    resource: serviceResource('frontend', { zone: 'b' }),
+  });
+  const other = makeSpan({ serviceName: 'cart', kind: SpanKind.CLIENT, name: 'db', startTimeUnixNano: T0 });
+  await storage.writer.write({ ...emptyBatch(), spans: [old, recent, other] });
+  const base = { serviceName: 'frontend', tags: {}, startTimeMinUs: 0, startTimeMaxUs: Number.MAX_SAFE_INTEGER, limit: 10 };
+  const ids = async (extra: object): Promise<string[]> =>
+    (await storage.traces.findTraces({ ...base, ...extra })).map((trace) => trace[0].traceId);
+
+  assert.deepEqual(await ids({}), [recent.traceId, old.traceId]);
+  assert.deepEqual(await ids({ limit: 1 }), [recent.traceId]);
+  assert.deepEqual(await ids({ tags: { 'http.response.status_code': '503', zone: 'b' } }), [recent.traceId]);
+  assert.deepEqual(await ids({ durationMaxUs: 10_000 }), [old.traceId]);
+  assert.deepEqual(await ids({ operationName: 'POST' }), []);
+  assert.deepEqual(await storage.traces.getServices(), ['cart', 'frontend']);
+  assert.deepEqual(await storage.traces.getOperations({ serviceName: 'cart', spanKind: SpanKind.CLIENT }), [
+    { name: 'db', spanKind: SpanKind.CLIENT },
+  ]);
+});
+
+test('memory store: edges add up per key', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const edge: ServiceGraphEdge = {
+    minuteUnixMs: 60_000,
+    client: 'a',
+    server: 'b',
+    connectionType: '',
+    calls: 1,
+    failedCalls: 1,
+    serverLatencyBuckets: [1, 0],
+    serverLatencySumSeconds: 0.5,
+    clientLatencyBuckets: [0, 1],
+    clientLatencySumSeconds: 1,
+  };
+  await storage.writer.write({ ...emptyBatch(), edges: [edge, edge] });
+  assert.deepEqual(await storage.dependencies.getServiceGraphEdges(60_000, 120_000), [
+    { ...edge, calls: 2, failedCalls: 2, serverLatencyBuckets: [2, 0], serverLatencySumSeconds: 1, clientLatencyBuckets: [0, 2], clientLatencySumSeconds: 2 },
+  ]);
+  assert.deepEqual(await storage.dependencies.getServiceGraphEdges(0, 60_000), []);
+});

@@ -1,0 +1,142 @@
+// An in-memory Storage for unit tests of other components (a test double, never a product backend).
+// Same contract as the SQLite store: idempotent span writes keyed by (traceId, spanId, kind), edges
+// added up per key, Jaeger-style search semantics, and copies in both directions.
+import type { LogRecord, Metric, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
+import { attributeValueToString } from '../model/attributes.js';
+import { MeshscopeError } from '../errors.js';
+import type { DependencyReader, Operation, Storage, TraceQuery, TraceReader, WriteBatch } from './api.js';
+
+export class MemoryStorage implements Storage {
+  private readonly spansByTrace = new Map<string, Map<string, Span>>();
+  private readonly edgesByKey = new Map<string, ServiceGraphEdge>();
+  private readonly logs: LogRecord[] = [];
+  private readonly metrics: Metric[] = [];
+  private open = false;
+
+  readonly writer = {
+    /** Always 0: writes complete synchronously. Present so the pipeline's backlog check works. */
+    pendingItems: 0,
+    write: async (batch: WriteBatch): Promise<void> => this.write(structuredClone(batch)),
+  };
+
+  readonly traces: TraceReader = {
+    getServices: async () => this.getServices(),
+    getOperations: async (query) => this.getOperations(query),
+    getTrace: async (traceId) => structuredClone(this.traceSpans(traceId)),
+    findTraces: async (query) => structuredClone(this.findTraces(query)),
+  };
+
+  readonly dependencies: DependencyReader = {
+    getServiceGraphEdges: async (startUnixMs, endUnixMs) =>
+      structuredClone(
+        [...this.edgesByKey.values()].filter((e) => e.minuteUnixMs >= startUnixMs && e.minuteUnixMs < endUnixMs),
+      ),
+  };
+
+  async start(): Promise<void> {
+    this.open = true;
+  }
+
+  async shutdown(): Promise<void> {
+    this.open = false;
+  }
+
+  /** Copies of every log record written, in write order. */
+  storedLogs(): LogRecord[] {
+    return structuredClone(this.logs);
+  }
+
+  /** Copies of every metric written, in write order. */
+  storedMetrics(): Metric[] {
+    return structuredClone(this.metrics);
+  }
+
+  private write(batch: WriteBatch): void {
+    if (!this.open) throw new MeshscopeError('unavailable', 'storage is not open');
+    for (const span of batch.spans) {
+      let spans = this.spansByTrace.get(span.traceId);
+      if (spans === undefined) {
+        spans = new Map();
+        this.spansByTrace.set(span.traceId, spans);
+      }
+      spans.set(`${span.spanId}:${span.kind}`, span);
+    }
+    this.logs.push(...batch.logs);
+    this.metrics.push(...batch.metrics);
+    for (const edge of batch.edges) this.addEdge(edge);
+  }
+
+  private addEdge(edge: ServiceGraphEdge): void {
+    const key = JSON.stringify([edge.minuteUnixMs, edge.client, edge.server, edge.connectionType]);
+    const stored = this.edgesByKey.get(key);
+    if (stored === undefined) {
+      // A copy: one batch may carry the same increment object twice, and stored rows are mutated.
+      this.edgesByKey.set(key, structuredClone(edge));
+      return;
+    }
+    stored.calls += edge.calls;
+    stored.failedCalls += edge.failedCalls;
+    stored.serverLatencyBuckets = addElementwise(stored.serverLatencyBuckets, edge.serverLatencyBuckets);
+    stored.serverLatencySumSeconds += edge.serverLatencySumSeconds;
+    stored.clientLatencyBuckets = addElementwise(stored.clientLatencyBuckets, edge.clientLatencyBuckets);
+    stored.clientLatencySumSeconds += edge.clientLatencySumSeconds;
+  }
+
+  private getServices(): string[] {
+    const services = new Set<string>();
+    for (const span of this.allSpans()) services.add(span.serviceName);
+    return [...services].sort();
+  }
+
+  private getOperations(query: { serviceName: string; spanKind?: SpanKind }): Operation[] {
+    const operations = new Map<string, Operation>();
+    for (const span of this.allSpans()) {
+      if (span.serviceName !== query.serviceName) continue;
+      if (query.spanKind !== undefined && span.kind !== query.spanKind) continue;
+      operations.set(`${span.name}\0${span.kind}`, { name: span.name, spanKind: span.kind });
+    }
+    return [...operations.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.spanKind - b.spanKind));
+  }
+
+  private traceSpans(traceId: string): Span[] {
+    const spans = [...(this.spansByTrace.get(traceId)?.values() ?? [])];
+    return spans.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+  }
+
+  private findTraces(query: TraceQuery): Span[][] {
+    const latestMatchUs = new Map<string, number>();
+    for (const span of this.allSpans()) {
+      if (!spanMatches(span, query)) continue;
+      const startUs = Number(span.startTimeUnixNano / 1000n);
+      latestMatchUs.set(span.traceId, Math.max(startUs, latestMatchUs.get(span.traceId) ?? -Infinity));
+    }
+    return [...latestMatchUs.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, Math.max(0, query.limit))
+      .map(([traceId]) => this.traceSpans(traceId));
+  }
+
+  private *allSpans(): Iterable<Span> {
+    for (const spans of this.spansByTrace.values()) yield* spans.values();
+  }
+}
+
+/** One span satisfies every span-level condition (Jaeger's semantics). Times compare in whole µs. */
+function spanMatches(span: Span, query: TraceQuery): boolean {
+  const startUs = Number(span.startTimeUnixNano / 1000n);
+  const durationUs = Math.max(0, Number((span.endTimeUnixNano - span.startTimeUnixNano) / 1000n));
+  if (span.serviceName !== query.serviceName) return false;
+  if (startUs < query.startTimeMinUs || startUs > query.startTimeMaxUs) return false;
+  if (query.operationName !== undefined && span.name !== query.operationName) return false;
+  if (query.durationMinUs !== undefined && durationUs < query.durationMinUs) return false;
+  if (query.durationMaxUs !== undefined && durationUs > query.durationMaxUs) return false;
+  return Object.entries(query.tags).every(
+    ([key, value]) =>
+      span.attributes.some((a) => a.key === key && attributeValueToString(a.value) === value) ||
+      span.resource.attributes.some((a) => a.key === key && attributeValueToString(a.value) === value),
+  );
+}
+
+function addElementwise(a: number[], b: number[]): number[] {
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
+}

@@ -1,0 +1,327 @@
+// Turns write batches into rows. Runs on the writer thread only: it owns the write connection, the
+// prepared statements and the in-memory dictionary caches (service, operation, resource and scope ids),
+// so hot inserts never look names up on disk.
+import type Database from 'better-sqlite3';
+import type { InstrumentationScope, LogRecord, Metric, Resource, ServiceGraphEdge } from '../../model/model.js';
+import { attributeValueToString } from '../../model/attributes.js';
+import { encodeMetricPoint, encodeResource, encodeScope, hexToBuffer, logTimeUnixNano, tagHash } from './codec.js';
+import type { EncodedBatch } from './protocol.js';
+import { createPartition, dayOfEpochDay, epochDayOfUnixMs, partitionTables } from './schema.js';
+import type { EncodedSpans } from './span-encoder.js';
+
+/** Dictionary caches are cleared when they grow past this, bounding memory under runaway cardinality. */
+const MAX_CACHE_ENTRIES = 100_000;
+
+/** Ids of resource and scope objects already resolved in the current batch. */
+type IdsByObject = Map<object, number>;
+
+interface PartitionStatements {
+  insertSpan: Database.Statement;
+  insertSpanTag: Database.Statement;
+  insertLog: Database.Statement;
+  insertMetricPoint: Database.Statement;
+}
+
+export class BatchInserter {
+  private readonly partitions = new Map<number, PartitionStatements>();
+  private readonly dayOfEpochDayCache = new Map<number, number>();
+  private readonly serviceIds = new Map<string, number>();
+  private readonly operationIds = new Map<string, number>();
+  private readonly operationKinds = new Set<number>();
+  private readonly resourceIds = new Map<string, number>();
+  private readonly scopeIds = new Map<string, number>();
+  private readonly statements;
+  private readonly insertGroupInTransaction: (batches: EncodedBatch[]) => void;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      selectService: db.prepare('SELECT id FROM services WHERE name = ?').pluck(),
+      insertService: db.prepare('INSERT INTO services (name) VALUES (?)'),
+      selectOperation: db.prepare('SELECT id FROM operations WHERE service_id = ? AND name = ?').pluck(),
+      insertOperation: db.prepare('INSERT INTO operations (service_id, name) VALUES (?, ?)'),
+      insertOperationKind: db.prepare('INSERT OR IGNORE INTO operation_kinds (operation_id, kind) VALUES (?, ?)'),
+      selectResource: db.prepare('SELECT id FROM resources WHERE body = ?').pluck(),
+      insertResource: db.prepare('INSERT INTO resources (body) VALUES (?)'),
+      insertResourceTag: db.prepare('INSERT OR IGNORE INTO resource_tags (tag_hash, resource_id) VALUES (?, ?)'),
+      selectScope: db.prepare('SELECT id FROM scopes WHERE body = ?').pluck(),
+      insertScope: db.prepare('INSERT INTO scopes (body) VALUES (?)'),
+      upsertEdge: db.prepare(`
+INSERT INTO service_graph_edges (minute_ms, client, server, connection_type, calls, failed_calls,
+  server_buckets, server_sum_seconds, client_buckets, client_sum_seconds)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO UPDATE SET
+  calls = calls + excluded.calls,
+  failed_calls = failed_calls + excluded.failed_calls,
+  server_buckets = add_buckets(server_buckets, excluded.server_buckets),
+  server_sum_seconds = server_sum_seconds + excluded.server_sum_seconds,
+  client_buckets = add_buckets(client_buckets, excluded.client_buckets),
+  client_sum_seconds = client_sum_seconds + excluded.client_sum_seconds`),
+    };
+    this.insertGroupInTransaction = db.transaction((batches: EncodedBatch[]) => {
+      for (const batch of batches) this.insertBatch(batch);
+    });
+  }
+
+  /** Stores every batch in one transaction: all of them are committed, or none is. */
+  insertGroup(batches: EncodedBatch[]): void {
+    try {
+      this.insertGroupInTransaction(batches);
+    } catch (error) {
+      // Ids cached during the rolled-back transaction may not exist on disk.
+      this.clearCaches();
+      throw error;
+    }
+  }
+
+  private insertBatch(batch: EncodedBatch): void {
+    // Logs and metrics arrive as objects; identical resource and scope objects (one per OTLP
+    // ResourceLogs/ScopeLogs, still shared after structured clone) are resolved once by identity.
+    const idsByObject: IdsByObject = new Map();
+    this.insertSpans(batch.spans);
+    for (const log of batch.logs) this.insertLog(log, idsByObject);
+    for (const metric of batch.metrics) this.insertMetric(metric, idsByObject);
+    for (const edge of batch.edges) this.upsertEdge(edge);
+  }
+
+  private insertSpans(spans: EncodedSpans): void {
+    const resourceIds = spans.resources.map((body) => this.resourceIdOfBody(body));
+    const scopeIds = spans.scopes.map((body) => this.scopeIdOfBody(body));
+    const traceIds = bufferOf(spans.traceIds);
+    const spanIds = bufferOf(spans.spanIds);
+    // Tag rows are deduplicated per (day, trace) within the batch; the primary key catches the rest.
+    const tagsByTrace = new Map<string, { statements: PartitionStatements; traceId: Buffer; hashes: Set<number> }>();
+    for (let i = 0; i < spans.count; i++) {
+      const startUs = spans.startUs[i];
+      const day = this.dayOfUnixMs(Math.floor(startUs / 1000));
+      const statements = this.partition(day);
+      const serviceId = this.serviceId(spans.serviceNames[i]);
+      const traceId = traceIds.subarray(i * 16, i * 16 + 16);
+      statements.insertSpan.run(
+        traceId,
+        spanIds.subarray(i * 8, i * 8 + 8),
+        spans.kinds[i],
+        serviceId,
+        this.operationId(serviceId, spans.names[i], spans.kinds[i]),
+        startUs,
+        spans.durationUs[i],
+        resourceIds[spans.resourceIndexes[i]],
+        scopeIds[spans.scopeIndexes[i]],
+        spans.bodies[i],
+      );
+      const traceKey = `${day}:${traceId.toString('latin1')}`;
+      let entry = tagsByTrace.get(traceKey);
+      if (entry === undefined) {
+        entry = { statements, traceId, hashes: new Set() };
+        tagsByTrace.set(traceKey, entry);
+      }
+      for (let t = spans.tagOffsets[i]; t < spans.tagOffsets[i + 1]; t++) entry.hashes.add(spans.tagHashes[t]);
+    }
+    for (const { statements, traceId, hashes } of tagsByTrace.values()) {
+      for (const hash of hashes) statements.insertSpanTag.run(hash, traceId);
+    }
+  }
+
+  private insertLog(log: LogRecord, idsByObject: IdsByObject): void {
+    const timeNs = logTimeUnixNano(log);
+    const statements = this.partition(this.dayOfUnixMs(Number(timeNs / 1_000_000n)));
+    statements.insertLog.run(
+      log.timeUnixNano,
+      log.observedTimeUnixNano,
+      log.severityNumber,
+      log.severityText,
+      this.serviceId(log.serviceName),
+      JSON.stringify(log.body),
+      JSON.stringify(log.attributes),
+      log.droppedAttributesCount,
+      log.flags,
+      log.eventName,
+      this.resourceId(log.resource, idsByObject),
+      this.scopeId(log.scope, idsByObject),
+      log.traceId === '' ? null : hexToBuffer(log.traceId),
+      log.spanId === '' ? null : hexToBuffer(log.spanId),
+    );
+  }
+
+  private insertMetric(metric: Metric, idsByObject: IdsByObject): void {
+    const serviceId = this.serviceId(metric.serviceName);
+    const resourceId = this.resourceId(metric.resource, idsByObject);
+    const scopeId = this.scopeId(metric.scope, idsByObject);
+    const temporality = 'temporality' in metric ? metric.temporality : 'unspecified';
+    const monotonic = metric.type === 'sum' && metric.isMonotonic ? 1 : 0;
+    for (const point of metric.points) {
+      const statements = this.partition(this.dayOfUnixMs(Number(point.timeUnixNano / 1_000_000n)));
+      statements.insertMetricPoint.run(
+        metric.name,
+        metric.type,
+        temporality,
+        monotonic,
+        metric.unit,
+        metric.description,
+        serviceId,
+        resourceId,
+        scopeId,
+        JSON.stringify(point.attributes),
+        point.startTimeUnixNano,
+        point.timeUnixNano,
+        encodeMetricPoint(point),
+      );
+    }
+  }
+
+  private upsertEdge(edge: ServiceGraphEdge): void {
+    this.statements.upsertEdge.run(
+      edge.minuteUnixMs,
+      edge.client,
+      edge.server,
+      edge.connectionType,
+      edge.calls,
+      edge.failedCalls,
+      JSON.stringify(edge.serverLatencyBuckets),
+      edge.serverLatencySumSeconds,
+      JSON.stringify(edge.clientLatencyBuckets),
+      edge.clientLatencySumSeconds,
+    );
+  }
+
+  private dayOfUnixMs(unixMs: number): number {
+    const epochDay = epochDayOfUnixMs(unixMs);
+    let day = this.dayOfEpochDayCache.get(epochDay);
+    if (day === undefined) {
+      day = dayOfEpochDay(epochDay);
+      this.dayOfEpochDayCache.set(epochDay, day);
+    }
+    return day;
+  }
+
+  private partition(day: number): PartitionStatements {
+    let statements = this.partitions.get(day);
+    if (statements === undefined) {
+      createPartition(this.db, day);
+      const t = partitionTables(day);
+      statements = {
+        insertSpan: this.db.prepare(
+          `INSERT OR REPLACE INTO ${t.spans} (trace_id, span_id, kind, service_id, operation_id, start_us,
+             duration_us, resource_id, scope_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ),
+        insertSpanTag: this.db.prepare(`INSERT OR IGNORE INTO ${t.spanTags} (tag_hash, trace_id) VALUES (?, ?)`),
+        insertLog: this.db.prepare(
+          `INSERT INTO ${t.logs} (time_ns, observed_time_ns, severity_number, severity_text, service_id, body,
+             attributes, dropped_attributes_count, flags, event_name, resource_id, scope_id, trace_id, span_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ),
+        insertMetricPoint: this.db.prepare(
+          `INSERT INTO ${t.metricPoints} (name, type, temporality, monotonic, unit, description, service_id,
+             resource_id, scope_id, attributes, start_time_ns, time_ns, point)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ),
+      };
+      this.partitions.set(day, statements);
+    }
+    return statements;
+  }
+
+  private serviceId(name: string): number {
+    let id = this.serviceIds.get(name);
+    if (id === undefined) {
+      id =
+        (this.statements.selectService.get(name) as number | undefined) ??
+        Number(this.statements.insertService.run(name).lastInsertRowid);
+      remember(this.serviceIds, name, id);
+    }
+    return id;
+  }
+
+  private operationId(serviceId: number, name: string, kind: number): number {
+    const key = `${serviceId}:${name}`;
+    let id = this.operationIds.get(key);
+    if (id === undefined) {
+      id =
+        (this.statements.selectOperation.get(serviceId, name) as number | undefined) ??
+        Number(this.statements.insertOperation.run(serviceId, name).lastInsertRowid);
+      remember(this.operationIds, key, id);
+    }
+    // Kinds are 0..5, so id * 8 + kind names the pair uniquely.
+    const kindKey = id * 8 + kind;
+    if (!this.operationKinds.has(kindKey)) {
+      this.statements.insertOperationKind.run(id, kind);
+      if (this.operationKinds.size >= MAX_CACHE_ENTRIES) this.operationKinds.clear();
+      this.operationKinds.add(kindKey);
+    }
+    return id;
+  }
+
+  private resourceId(resource: Resource, idsByObject: IdsByObject): number {
+    let id = idsByObject.get(resource);
+    if (id === undefined) {
+      id = this.resourceIdOfBody(encodeResource(resource));
+      idsByObject.set(resource, id);
+    }
+    return id;
+  }
+
+  private resourceIdOfBody(body: string): number {
+    let id = this.resourceIds.get(body);
+    if (id === undefined) {
+      id = this.storedResourceId(body);
+      remember(this.resourceIds, body, id);
+    }
+    return id;
+  }
+
+  private storedResourceId(body: string): number {
+    const existing = this.statements.selectResource.get(body) as number | undefined;
+    if (existing !== undefined) return existing;
+    const id = Number(this.statements.insertResource.run(body).lastInsertRowid);
+    for (const attribute of (JSON.parse(body) as Resource).attributes) {
+      this.statements.insertResourceTag.run(tagHash(attribute.key, attributeValueToString(attribute.value)), id);
+    }
+    return id;
+  }
+
+  private scopeId(scope: InstrumentationScope, idsByObject: IdsByObject): number {
+    let id = idsByObject.get(scope);
+    if (id === undefined) {
+      id = this.scopeIdOfBody(encodeScope(scope));
+      idsByObject.set(scope, id);
+    }
+    return id;
+  }
+
+  private scopeIdOfBody(body: string): number {
+    let id = this.scopeIds.get(body);
+    if (id === undefined) {
+      id =
+        (this.statements.selectScope.get(body) as number | undefined) ??
+        Number(this.statements.insertScope.run(body).lastInsertRowid);
+      remember(this.scopeIds, body, id);
+    }
+    return id;
+  }
+
+  private clearCaches(): void {
+    this.partitions.clear();
+    this.serviceIds.clear();
+    this.operationIds.clear();
+    this.operationKinds.clear();
+    this.resourceIds.clear();
+    this.scopeIds.clear();
+  }
+}
+
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
+  if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();
+  cache.set(key, value);
+}
+
+/** SQL function for the edge upsert: elementwise sum of two JSON count arrays (lengths may differ). */
+export function addBuckets(stored: string, increment: string): string {
+  const a = JSON.parse(stored) as number[];
+  const b = JSON.parse(increment) as number[];
+  const sum: number[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) sum.push((a[i] ?? 0) + (b[i] ?? 0));
+  return JSON.stringify(sum);
+}

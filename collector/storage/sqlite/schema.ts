@@ -1,0 +1,176 @@
+// Schema of the SQLite store. Dictionaries (services, operations, resources, scopes) and the service
+// graph live in shared tables; spans, their tag index, logs and metric points live in one set of tables
+// per UTC day, listed in `partitions`, so retention drops whole days and a time-bounded search opens only
+// the days it covers.
+import type Database from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 1;
+export const DATABASE_FILE_NAME = 'meshscope.db';
+
+const MS_PER_DAY = 86_400_000;
+
+const SHARED_TABLES = `
+CREATE TABLE IF NOT EXISTS partitions (
+  day INTEGER PRIMARY KEY,          -- yyyymmdd, UTC
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS services (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS operations (
+  id INTEGER PRIMARY KEY,
+  service_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  UNIQUE (service_id, name)
+);
+CREATE TABLE IF NOT EXISTS operation_kinds (
+  operation_id INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  PRIMARY KEY (operation_id, kind)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resources (
+  id INTEGER PRIMARY KEY,
+  body TEXT NOT NULL UNIQUE
+);
+-- Resource attributes are indexed once per distinct resource; searches join them to spans by resource_id.
+CREATE TABLE IF NOT EXISTS resource_tags (
+  tag_hash INTEGER NOT NULL,
+  resource_id INTEGER NOT NULL,
+  PRIMARY KEY (tag_hash, resource_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scopes (
+  id INTEGER PRIMARY KEY,
+  body TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS service_graph_edges (
+  minute_ms INTEGER NOT NULL,
+  client TEXT NOT NULL,
+  server TEXT NOT NULL,
+  connection_type TEXT NOT NULL,
+  calls INTEGER NOT NULL,
+  failed_calls INTEGER NOT NULL,
+  server_buckets TEXT NOT NULL,     -- JSON array of counts
+  server_sum_seconds REAL NOT NULL,
+  client_buckets TEXT NOT NULL,
+  client_sum_seconds REAL NOT NULL,
+  PRIMARY KEY (minute_ms, client, server, connection_type)
+) WITHOUT ROWID;
+`;
+
+/** Creates the shared tables (idempotent) and checks the file is not from a newer Meshscope. */
+export function createSharedSchema(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`database schema version ${version} is newer than this Meshscope supports (${SCHEMA_VERSION})`);
+  }
+  db.transaction(() => {
+    db.exec(SHARED_TABLES);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+/** True once a writer has created the shared tables, so a read-only opener can start reading. */
+export function hasSharedSchema(db: Database.Database): boolean {
+  return (db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION;
+}
+
+/** Names of one day's tables. */
+export interface PartitionTables {
+  day: number;
+  spans: string;
+  spanTags: string;
+  logs: string;
+  metricPoints: string;
+}
+
+export function partitionTables(day: number): PartitionTables {
+  return {
+    day,
+    spans: `spans_${day}`,
+    spanTags: `span_tags_${day}`,
+    logs: `logs_${day}`,
+    metricPoints: `metric_points_${day}`,
+  };
+}
+
+/** Creates one day's tables and registers them in the catalogue (idempotent; run inside a transaction). */
+export function createPartition(db: Database.Database, day: number): void {
+  const t = partitionTables(day);
+  db.exec(`
+CREATE TABLE IF NOT EXISTS ${t.spans} (
+  trace_id BLOB NOT NULL,           -- 16 bytes
+  span_id BLOB NOT NULL,            -- 8 bytes
+  kind INTEGER NOT NULL,
+  service_id INTEGER NOT NULL,
+  operation_id INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL,
+  resource_id INTEGER NOT NULL,
+  scope_id INTEGER NOT NULL,
+  body TEXT NOT NULL                -- codec.ts SpanBody as JSON
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ${t.spans}_id ON ${t.spans} (trace_id, span_id, kind);
+CREATE INDEX IF NOT EXISTS ${t.spans}_service_start ON ${t.spans} (service_id, start_us);
+CREATE INDEX IF NOT EXISTS ${t.spans}_operation_start ON ${t.spans} (operation_id, start_us);
+CREATE INDEX IF NOT EXISTS ${t.spans}_service_duration ON ${t.spans} (service_id, duration_us);
+-- One row per distinct span attribute (key, value) per trace: a trace-level prefilter for tag searches.
+CREATE TABLE IF NOT EXISTS ${t.spanTags} (
+  tag_hash INTEGER NOT NULL,
+  trace_id BLOB NOT NULL,
+  PRIMARY KEY (tag_hash, trace_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ${t.logs} (
+  time_ns INTEGER NOT NULL,
+  observed_time_ns INTEGER NOT NULL,
+  severity_number INTEGER NOT NULL,
+  severity_text TEXT NOT NULL,
+  service_id INTEGER NOT NULL,
+  body TEXT NOT NULL,               -- JSON AttributeValue or null
+  attributes TEXT NOT NULL,         -- JSON Attribute[]
+  dropped_attributes_count INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  event_name TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  scope_id INTEGER NOT NULL,
+  trace_id BLOB,
+  span_id BLOB
+);
+CREATE TABLE IF NOT EXISTS ${t.metricPoints} (
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  temporality TEXT NOT NULL,
+  monotonic INTEGER NOT NULL,
+  unit TEXT NOT NULL,
+  description TEXT NOT NULL,
+  service_id INTEGER NOT NULL,
+  resource_id INTEGER NOT NULL,
+  scope_id INTEGER NOT NULL,
+  attributes TEXT NOT NULL,         -- JSON Attribute[]
+  start_time_ns INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL,
+  point TEXT NOT NULL               -- JSON of the rest of the data point
+);
+`);
+  const startMs = unixMsOfDay(day);
+  db.prepare('INSERT OR IGNORE INTO partitions (day, start_ms, end_ms) VALUES (?, ?, ?)').run(
+    day,
+    startMs,
+    startMs + MS_PER_DAY,
+  );
+}
+
+/** The UTC day (yyyymmdd) holding a moment given in epoch days. */
+export function dayOfEpochDay(epochDay: number): number {
+  const date = new Date(epochDay * MS_PER_DAY);
+  return date.getUTCFullYear() * 10_000 + (date.getUTCMonth() + 1) * 100 + date.getUTCDate();
+}
+
+export function epochDayOfUnixMs(unixMs: number): number {
+  return Math.floor(unixMs / MS_PER_DAY);
+}
+
+function unixMsOfDay(day: number): number {
+  return Date.UTC(Math.floor(day / 10_000), (Math.floor(day / 100) % 100) - 1, day % 100);
+}

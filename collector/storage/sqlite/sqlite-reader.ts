@@ -1,0 +1,253 @@
+// The read half of the SQLite store. It runs on the calling thread over its own read-only connection:
+// every query is an indexed lookup or an ordered index scan that stops at the requested limit, so it
+// holds the event loop for milliseconds. Dictionary ids never change once written, so names and
+// resource bodies are cached by id (safe even when another process is the writer).
+import type Database from 'better-sqlite3';
+import type { Attribute, ServiceGraphEdge, Span, SpanKind } from '../../model/model.js';
+import { attributeValueToString, isValidTraceId } from '../../model/attributes.js';
+import type { DependencyReader, Operation, TraceQuery, TraceReader } from '../api.js';
+import { bufferToHex, decodeSpan, decodeSpanBodyAttributes, hexToBuffer, tagHash } from './codec.js';
+import { partitionTables } from './schema.js';
+
+const MAX_CACHE_ENTRIES = 50_000;
+const MAX_CACHED_STATEMENTS = 500;
+
+interface SpanRow {
+  trace_id: Buffer;
+  span_id: Buffer;
+  kind: SpanKind;
+  service_id: number;
+  operation_id: number;
+  resource_id: number;
+  scope_id: number;
+  body: string;
+}
+
+interface CandidateRow {
+  trace_id: Buffer;
+  resource_id: number;
+  body: string;
+}
+
+interface EdgeRow {
+  minute_ms: number;
+  client: string;
+  server: string;
+  connection_type: ServiceGraphEdge['connectionType'];
+  calls: number;
+  failed_calls: number;
+  server_buckets: string;
+  server_sum_seconds: number;
+  client_buckets: string;
+  client_sum_seconds: number;
+}
+
+interface TagCondition {
+  key: string;
+  value: string;
+  hash: number;
+}
+
+const SPAN_COLUMNS = 'trace_id, span_id, kind, service_id, operation_id, resource_id, scope_id, body';
+
+export class SqliteReader implements TraceReader, DependencyReader {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly serviceNames = new Map<number, string>();
+  private readonly operationNames = new Map<number, string>();
+  private readonly resourceBodies = new Map<number, string>();
+  private readonly scopeBodies = new Map<number, string>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  async getServices(): Promise<string[]> {
+    // Services named only by logs or metrics have no operations and are not trace services.
+    return this.statement('SELECT name FROM services WHERE id IN (SELECT service_id FROM operations) ORDER BY name')
+      .pluck()
+      .all() as string[];
+  }
+
+  async getOperations(query: { serviceName: string; spanKind?: SpanKind }): Promise<Operation[]> {
+    const kindFilter = query.spanKind === undefined ? '' : 'AND k.kind = @kind';
+    const rows = this.statement(
+      `SELECT o.name AS name, k.kind AS spanKind FROM operations o
+       JOIN services s ON s.id = o.service_id
+       JOIN operation_kinds k ON k.operation_id = o.id
+       WHERE s.name = @service ${kindFilter}
+       ORDER BY o.name, k.kind`,
+    ).all(query.spanKind === undefined ? { service: query.serviceName } : { service: query.serviceName, kind: query.spanKind });
+    return rows as Operation[];
+  }
+
+  async getTrace(traceId: string): Promise<Span[]> {
+    return this.readTrace(traceId);
+  }
+
+  async findTraces(query: TraceQuery): Promise<Span[][]> {
+    const traceIds = this.findTraceIds(query);
+    return traceIds.map((traceId) => this.readTrace(traceId));
+  }
+
+  async getServiceGraphEdges(startUnixMs: number, endUnixMs: number): Promise<ServiceGraphEdge[]> {
+    const rows = this.statement(
+      `SELECT * FROM service_graph_edges WHERE minute_ms >= ? AND minute_ms < ?
+       ORDER BY minute_ms, client, server, connection_type`,
+    ).all(startUnixMs, endUnixMs) as EdgeRow[];
+    return rows.map((row) => ({
+      minuteUnixMs: row.minute_ms,
+      client: row.client,
+      server: row.server,
+      connectionType: row.connection_type,
+      calls: row.calls,
+      failedCalls: row.failed_calls,
+      serverLatencyBuckets: JSON.parse(row.server_buckets) as number[],
+      serverLatencySumSeconds: row.server_sum_seconds,
+      clientLatencyBuckets: JSON.parse(row.client_buckets) as number[],
+      clientLatencySumSeconds: row.client_sum_seconds,
+    }));
+  }
+
+  /** Every span of the trace from every day, sorted by start time (a trace may cross midnight). */
+  private readTrace(traceId: string): Span[] {
+    if (!isValidTraceId(traceId)) return [];
+    const days = this.statement('SELECT day FROM partitions ORDER BY day').pluck().all() as number[];
+    if (days.length === 0) return [];
+    const sql = days
+      .map((day) => `SELECT ${SPAN_COLUMNS} FROM ${partitionTables(day).spans} WHERE trace_id = @traceId`)
+      .join(' UNION ALL ');
+    const rows = this.statement(sql).all({ traceId: hexToBuffer(traceId) }) as SpanRow[];
+    const spans = rows.map((row) => this.toSpan(row));
+    return spans.sort(byStartTime);
+  }
+
+  /** Ids of matching traces, newest matching span first, scanning newest days first until the limit. */
+  private findTraceIds(query: TraceQuery): string[] {
+    const found = new Set<string>();
+    if (query.limit <= 0) return [];
+    const service = this.statement('SELECT id FROM services WHERE name = ?').pluck().get(query.serviceName);
+    if (service === undefined) return [];
+    const params: Record<string, number> = {
+      service: service as number,
+      minUs: query.startTimeMinUs,
+      maxUs: query.startTimeMaxUs,
+    };
+    if (query.operationName !== undefined) {
+      const operation = this.statement('SELECT id FROM operations WHERE service_id = ? AND name = ?')
+        .pluck()
+        .get(params.service, query.operationName);
+      if (operation === undefined) return [];
+      params.operation = operation as number;
+    }
+    if (query.durationMinUs !== undefined) params.minDuration = query.durationMinUs;
+    if (query.durationMaxUs !== undefined) params.maxDuration = query.durationMaxUs;
+    const tags: TagCondition[] = Object.entries(query.tags).map(([key, value]) => ({
+      key,
+      value,
+      hash: tagHash(key, value),
+    }));
+    tags.forEach((tag, index) => (params[`tag${index}`] = tag.hash));
+
+    for (const day of this.daysOverlapping(query.startTimeMinUs, query.startTimeMaxUs)) {
+      const statement = this.statement(candidateSql(day, params, tags.length));
+      for (const row of statement.iterate(params) as IterableIterator<CandidateRow>) {
+        const traceId = bufferToHex(row.trace_id);
+        if (found.has(traceId) || !this.matchesTags(row, tags)) continue;
+        found.add(traceId);
+        // Leaving the loop closes the iterator, which resets the statement.
+        if (found.size >= query.limit) return [...found];
+      }
+    }
+    return [...found];
+  }
+
+  private daysOverlapping(startMinUs: number, startMaxUs: number): number[] {
+    return this.statement('SELECT day FROM partitions WHERE start_ms <= ? AND end_ms > ? ORDER BY day DESC')
+      .pluck()
+      .all(Math.floor(startMaxUs / 1000), Math.floor(startMinUs / 1000)) as number[];
+  }
+
+  /** Confirms the index prefilter: every tag matches this span's own attributes or its resource's. */
+  private matchesTags(row: CandidateRow, tags: TagCondition[]): boolean {
+    if (tags.length === 0) return true;
+    const spanAttributes = decodeSpanBodyAttributes(row.body);
+    const resourceAttributes = (JSON.parse(this.resourceBody(row.resource_id)) as { attributes: Attribute[] })
+      .attributes;
+    return tags.every((tag) => hasTag(spanAttributes, tag) || hasTag(resourceAttributes, tag));
+  }
+
+  private toSpan(row: SpanRow): Span {
+    return decodeSpan({
+      traceId: row.trace_id,
+      spanId: row.span_id,
+      kind: row.kind,
+      name: this.operationName(row.operation_id),
+      serviceName: this.serviceName(row.service_id),
+      resourceJson: this.resourceBody(row.resource_id),
+      scopeJson: this.scopeBody(row.scope_id),
+      body: row.body,
+    });
+  }
+
+  private serviceName(id: number): string {
+    return this.cachedById(this.serviceNames, 'SELECT name FROM services WHERE id = ?', id);
+  }
+
+  private operationName(id: number): string {
+    return this.cachedById(this.operationNames, 'SELECT name FROM operations WHERE id = ?', id);
+  }
+
+  private resourceBody(id: number): string {
+    return this.cachedById(this.resourceBodies, 'SELECT body FROM resources WHERE id = ?', id);
+  }
+
+  private scopeBody(id: number): string {
+    return this.cachedById(this.scopeBodies, 'SELECT body FROM scopes WHERE id = ?', id);
+  }
+
+  private cachedById(cache: Map<number, string>, sql: string, id: number): string {
+    let value = cache.get(id);
+    if (value === undefined) {
+      value = this.statement(sql).pluck().get(id) as string | undefined;
+      if (value === undefined) throw new Error(`dangling dictionary id ${id} for: ${sql}`);
+      if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();
+      cache.set(id, value);
+    }
+    return value;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      // Per-day statements accumulate as days pass; starting over is cheaper than tracking use.
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/** The per-day candidate scan; optional conditions appear only when their parameter is set. */
+function candidateSql(day: number, params: Record<string, number>, tagCount: number): string {
+  const t = partitionTables(day);
+  const conditions = ['s.service_id = @service', 's.start_us BETWEEN @minUs AND @maxUs'];
+  if ('operation' in params) conditions.push('s.operation_id = @operation');
+  if ('minDuration' in params) conditions.push('s.duration_us >= @minDuration');
+  if ('maxDuration' in params) conditions.push('s.duration_us <= @maxDuration');
+  for (let i = 0; i < tagCount; i++) {
+    conditions.push(
+      `(EXISTS (SELECT 1 FROM ${t.spanTags} g WHERE g.tag_hash = @tag${i} AND g.trace_id = s.trace_id)
+        OR s.resource_id IN (SELECT resource_id FROM resource_tags WHERE tag_hash = @tag${i}))`,
+    );
+  }
+  return `SELECT s.trace_id, s.resource_id, s.body FROM ${t.spans} s
+          WHERE ${conditions.join(' AND ')} ORDER BY s.start_us DESC`;
+}
+
+function hasTag(attributes: Attribute[], tag: TagCondition): boolean {
+  return attributes.some((attribute) => attribute.key === tag.key && attributeValueToString(attribute.value) === tag.value);
+}
+
+function byStartTime(a: Span, b: Span): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : a.kind - b.kind;
+}

@@ -1,0 +1,466 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MeshscopeError } from '../../errors.js';
+import { SpanKind, type LogRecord, type Metric, type ServiceGraphEdge, type Span } from '../../model/model.js';
+import type { TraceQuery, WriteBatch } from '../api.js';
+import { SqliteStorage } from './sqlite-storage.js';
+import { SqliteWriter } from './sqlite-writer.js';
+import { emptyBatch, fullSpan, makeSpan, randomSpanId, randomTraceId, serviceResource } from './test-fixtures.js';
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'meshscope-sqlite-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+async function openStore(dataDir = tempDir()): Promise<SqliteStorage> {
+  const storage = new SqliteStorage({ dataDir });
+  await storage.start();
+  return storage;
+}
+
+function spans(...list: Span[]): WriteBatch {
+  return { ...emptyBatch(), spans: list };
+}
+
+const MS = 1_000_000n; // nanoseconds per millisecond
+const DAY_START_NS = BigInt(Date.UTC(2026, 10, 26)) * MS;
+
+function searchQuery(overrides: Partial<TraceQuery>): TraceQuery {
+  return {
+    serviceName: 'frontend',
+    tags: {},
+    startTimeMinUs: Number(DAY_START_NS / 1000n) - 86_400_000_000,
+    startTimeMaxUs: Number(DAY_START_NS / 1000n) + 2 * 86_400_000_000,
+    limit: 20,
+    ...overrides,
+  };
+}
+
+test('every span field survives a write/read round trip, and reads return fresh copies', async () => {
+  const storage = await openStore();
+  const client = fullSpan();
+  const server: Span = { ...fullSpan(), traceId: client.traceId, spanId: client.spanId, kind: SpanKind.SERVER };
+  await storage.writer.write(spans(client, server));
+
+  const trace = await storage.traces.getTrace(client.traceId);
+  assert.equal(trace.length, 2, 'both halves of a shared span are kept');
+  assert.deepEqual(trace.find((s) => s.kind === SpanKind.CLIENT), client);
+  assert.deepEqual(trace.find((s) => s.kind === SpanKind.SERVER), server);
+
+  trace[0].attributes.length = 0;
+  trace[0].resource.attributes.length = 0;
+  const again = await storage.traces.getTrace(client.traceId);
+  assert.equal(again[0].attributes.length, client.attributes.length);
+  assert.equal(again[0].resource.attributes.length, client.resource.attributes.length);
+  await storage.shutdown();
+});
+
+test('rewriting the same (traceId, spanId, kind) keeps one span with the latest content', async () => {
+  const storage = await openStore();
+  const span = makeSpan();
+  await storage.writer.write(spans(span));
+  await storage.writer.write(spans({ ...span, attributes: [{ key: 'retry', value: { type: 'bool', value: true } }] }));
+  const trace = await storage.traces.getTrace(span.traceId);
+  assert.equal(trace.length, 1);
+  assert.deepEqual(trace[0].attributes, [{ key: 'retry', value: { type: 'bool', value: true } }]);
+  await storage.shutdown();
+});
+
+test('getTrace returns [] for unknown and malformed ids', async () => {
+  const storage = await openStore();
+  await storage.writer.write(spans(makeSpan()));
+  assert.deepEqual(await storage.traces.getTrace(randomTraceId()), []);
+  assert.deepEqual(await storage.traces.getTrace('not-a-trace-id'), []);
+  await storage.shutdown();
+});
+
+test('findTraces filters by service, operation, time range and duration, newest first, up to limit', async () => {
+  const storage = await openStore();
+  const at = (offsetMs: number, durationMs: number, overrides: Partial<Span> = {}): Span =>
+    makeSpan({
+      startTimeUnixNano: DAY_START_NS + BigInt(offsetMs) * MS,
+      endTimeUnixNano: DAY_START_NS + BigInt(offsetMs + durationMs) * MS,
+      ...overrides,
+    });
+  const fastGet = at(1_000, 5, { name: 'GET /a' });
+  const slowGet = at(2_000, 900, { name: 'GET /a' });
+  const post = at(3_000, 50, { name: 'POST /b' });
+  const otherService = at(4_000, 50, { serviceName: 'cart', resource: serviceResource('cart') });
+  const childOfPost = at(3_010, 10, { traceId: post.traceId, serviceName: 'cart', resource: serviceResource('cart') });
+  await storage.writer.write(spans(fastGet, slowGet, post, otherService, childOfPost));
+
+  const ids = async (query: Partial<TraceQuery>): Promise<string[]> =>
+    (await storage.traces.findTraces(searchQuery(query))).map((trace) => trace[0].traceId);
+
+  assert.deepEqual(await ids({}), [post.traceId, slowGet.traceId, fastGet.traceId]);
+  assert.deepEqual(await ids({ limit: 2 }), [post.traceId, slowGet.traceId]);
+  assert.deepEqual(await ids({ operationName: 'GET /a' }), [slowGet.traceId, fastGet.traceId]);
+  assert.deepEqual(await ids({ operationName: 'nope' }), []);
+  assert.deepEqual(await ids({ serviceName: 'nobody' }), []);
+  assert.deepEqual(await ids({ durationMinUs: 100_000 }), [slowGet.traceId]);
+  assert.deepEqual(await ids({ durationMaxUs: 10_000 }), [fastGet.traceId]);
+  assert.deepEqual(await ids({ durationMinUs: 10_000, durationMaxUs: 100_000 }), [post.traceId]);
+  const dayStartUs = Number(DAY_START_NS / 1000n);
+  assert.deepEqual(await ids({ startTimeMinUs: dayStartUs + 1_500_000, startTimeMaxUs: dayStartUs + 2_500_000 }), [
+    slowGet.traceId,
+  ]);
+
+  const [postTrace] = await storage.traces.findTraces(searchQuery({ operationName: 'POST /b' }));
+  assert.equal(postTrace.length, 2, 'the whole trace is returned, other services included');
+  await storage.shutdown();
+});
+
+test('findTraces tags match span or resource attributes as text, all on one span', async () => {
+  const storage = await openStore();
+  const start = DAY_START_NS + 10n * MS;
+  const tagged = makeSpan({
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + MS,
+    attributes: [
+      { key: 'http.response.status_code', value: { type: 'int', value: 503 } },
+      { key: 'cache.hit', value: { type: 'bool', value: false } },
+    ],
+    resource: serviceResource('frontend', { 'k8s.pod.name': 'frontend-abc' }),
+  });
+  // Each span of this trace has one of the two tags; no single span has both.
+  const split = randomTraceId();
+  const splitA = makeSpan({
+    traceId: split,
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + MS,
+    attributes: [{ key: 'http.response.status_code', value: { type: 'int', value: 503 } }],
+  });
+  const splitB = makeSpan({
+    traceId: split,
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + MS,
+    attributes: [{ key: 'cache.hit', value: { type: 'bool', value: false } }],
+  });
+  await storage.writer.write(spans(tagged, splitA, splitB));
+
+  const ids = async (tags: Record<string, string>, extra: Partial<TraceQuery> = {}): Promise<string[]> =>
+    (await storage.traces.findTraces(searchQuery({ tags, ...extra }))).map((trace) => trace[0].traceId);
+
+  assert.deepEqual(await ids({ 'http.response.status_code': '503', 'cache.hit': 'false' }), [tagged.traceId]);
+  assert.deepEqual(await ids({ 'k8s.pod.name': 'frontend-abc' }), [tagged.traceId], 'resource attribute');
+  assert.deepEqual(await ids({ 'k8s.pod.name': 'frontend-abc', 'cache.hit': 'false' }), [tagged.traceId]);
+  assert.deepEqual((await ids({ 'http.response.status_code': '503' })).sort(), [tagged.traceId, split].sort());
+  assert.deepEqual(await ids({ 'http.response.status_code': '500' }), []);
+  assert.deepEqual(await ids({ 'cache.hit': 'false' }, { durationMinUs: 2_000 }), [], 'tag and duration on one span');
+  await storage.shutdown();
+});
+
+test('a trace whose spans cross midnight UTC is found whole from either day', async () => {
+  const storage = await openStore();
+  const traceId = randomTraceId();
+  const midnight = DAY_START_NS + 86_400_000n * MS;
+  const before = makeSpan({ traceId, startTimeUnixNano: midnight - 100n * MS, endTimeUnixNano: midnight + 900n * MS });
+  const afterMidnight = makeSpan({
+    traceId,
+    parentSpanId: before.spanId,
+    name: 'next day',
+    startTimeUnixNano: midnight + 100n * MS,
+    endTimeUnixNano: midnight + 200n * MS,
+  });
+  await storage.writer.write(spans(before, afterMidnight));
+
+  const trace = await storage.traces.getTrace(traceId);
+  assert.deepEqual(trace.map((span) => span.spanId), [before.spanId, afterMidnight.spanId]);
+  const midnightUs = Number(midnight / 1000n);
+  const found = await storage.traces.findTraces(
+    searchQuery({ operationName: 'next day', startTimeMinUs: midnightUs, startTimeMaxUs: midnightUs + 1_000_000 }),
+  );
+  assert.equal(found.length, 1);
+  assert.equal(found[0].length, 2);
+
+  const db = new Database(storage.databasePath, { readonly: true });
+  const days = db.prepare('SELECT day FROM partitions ORDER BY day').pluck().all();
+  db.close();
+  assert.deepEqual(days, [20261126, 20261127]);
+  await storage.shutdown();
+});
+
+test('getServices is sorted and getOperations lists distinct (name, kind), optionally of one kind', async () => {
+  const storage = await openStore();
+  await storage.writer.write(
+    spans(
+      makeSpan({ serviceName: 'zeta', name: 'work', kind: SpanKind.INTERNAL }),
+      makeSpan({ serviceName: 'alpha', name: 'GET /x', kind: SpanKind.SERVER }),
+      makeSpan({ serviceName: 'alpha', name: 'GET /x', kind: SpanKind.CLIENT }),
+      makeSpan({ serviceName: 'alpha', name: 'GET /x', kind: SpanKind.SERVER }),
+      makeSpan({ serviceName: 'alpha', name: 'db query', kind: SpanKind.CLIENT }),
+    ),
+  );
+  await storage.writer.write({ ...emptyBatch(), logs: [logRecord('logs-only-service')] });
+  assert.deepEqual(await storage.traces.getServices(), ['alpha', 'zeta']);
+  assert.deepEqual(await storage.traces.getOperations({ serviceName: 'alpha' }), [
+    { name: 'GET /x', spanKind: SpanKind.SERVER },
+    { name: 'GET /x', spanKind: SpanKind.CLIENT },
+    { name: 'db query', spanKind: SpanKind.CLIENT },
+  ]);
+  assert.deepEqual(await storage.traces.getOperations({ serviceName: 'alpha', spanKind: SpanKind.CLIENT }), [
+    { name: 'GET /x', spanKind: SpanKind.CLIENT },
+    { name: 'db query', spanKind: SpanKind.CLIENT },
+  ]);
+  assert.deepEqual(await storage.traces.getOperations({ serviceName: 'missing' }), []);
+  await storage.shutdown();
+});
+
+function edge(overrides: Partial<ServiceGraphEdge>): ServiceGraphEdge {
+  return {
+    minuteUnixMs: 1_764_115_200_000,
+    client: 'frontend',
+    server: 'cart',
+    connectionType: '',
+    calls: 1,
+    failedCalls: 0,
+    serverLatencyBuckets: [1, 0, 0],
+    serverLatencySumSeconds: 0.001,
+    clientLatencyBuckets: [0, 1, 0],
+    clientLatencySumSeconds: 0.003,
+    ...overrides,
+  };
+}
+
+test('edge increments for the same key are added up; other keys stay apart; range is half-open', async () => {
+  const storage = await openStore();
+  const minute = 1_764_115_200_000;
+  await storage.writer.write({ ...emptyBatch(), edges: [edge({ calls: 2, failedCalls: 1 })] });
+  await storage.writer.write({
+    ...emptyBatch(),
+    edges: [
+      edge({ calls: 3, serverLatencyBuckets: [0, 2, 5], serverLatencySumSeconds: 0.5 }),
+      edge({ connectionType: 'database', server: 'postgres' }),
+      edge({ minuteUnixMs: minute + 60_000 }),
+    ],
+  });
+  const edges = await storage.dependencies.getServiceGraphEdges(minute, minute + 60_000);
+  assert.equal(edges.length, 2);
+  const summed = edges.find((e) => e.server === 'cart');
+  assert.deepEqual(summed, {
+    ...edge({}),
+    calls: 5,
+    failedCalls: 1,
+    serverLatencyBuckets: [1, 2, 5],
+    serverLatencySumSeconds: 0.501,
+    clientLatencyBuckets: [0, 2, 0],
+    clientLatencySumSeconds: 0.006,
+  });
+  assert.equal((await storage.dependencies.getServiceGraphEdges(minute, minute + 120_000)).length, 3);
+  await storage.shutdown();
+});
+
+function logRecord(serviceName: string): LogRecord {
+  return {
+    timeUnixNano: DAY_START_NS + 5n * MS,
+    observedTimeUnixNano: DAY_START_NS + 6n * MS,
+    severityNumber: 17,
+    severityText: 'ERROR',
+    body: { type: 'string', value: 'payment failed' },
+    attributes: [{ key: 'order.id', value: { type: 'string', value: 'o-1' } }],
+    droppedAttributesCount: 0,
+    flags: 1,
+    traceId: randomTraceId(),
+    spanId: randomSpanId(),
+    eventName: '',
+    serviceName,
+    resource: serviceResource(serviceName),
+    scope: { name: 'logger', version: '1', attributes: [] },
+  };
+}
+
+test('logs and metric points are stored durably in the day partition', async () => {
+  const storage = await openStore();
+  const metric: Metric = {
+    name: 'http.server.duration',
+    description: 'latency',
+    unit: 'ms',
+    serviceName: 'frontend',
+    resource: serviceResource('frontend'),
+    scope: { name: 'meter', version: '1', attributes: [] },
+    type: 'sum',
+    isMonotonic: true,
+    temporality: 'cumulative',
+    points: [1, 2].map((value) => ({
+      attributes: [{ key: 'route', value: { type: 'string', value: '/a' } }],
+      startTimeUnixNano: DAY_START_NS,
+      timeUnixNano: DAY_START_NS + BigInt(value) * MS,
+      value,
+      exemplars: [{ timeUnixNano: DAY_START_NS, value: 3, traceId: '', spanId: '', filteredAttributes: [] }],
+      flags: 0,
+    })),
+  };
+  const log = logRecord('frontend');
+  await storage.writer.write({ ...emptyBatch(), logs: [log], metrics: [metric] });
+  await storage.shutdown();
+
+  const db = new Database(storage.databasePath, { readonly: true });
+  db.defaultSafeIntegers(true);
+  const logRow = db.prepare('SELECT * FROM logs_20261126').get() as Record<string, unknown>;
+  assert.equal(logRow.time_ns, log.timeUnixNano);
+  assert.equal(logRow.severity_text, 'ERROR');
+  assert.deepEqual(JSON.parse(logRow.body as string), log.body);
+  assert.equal((logRow.trace_id as Buffer).toString('hex'), log.traceId);
+  const points = db.prepare('SELECT * FROM metric_points_20261126 ORDER BY time_ns').all() as Record<string, unknown>[];
+  db.close();
+  assert.equal(points.length, 2);
+  assert.equal(points[1].time_ns, DAY_START_NS + 2n * MS);
+  assert.equal(points[0].temporality, 'cumulative');
+  assert.equal(points[0].monotonic, 1n);
+  assert.deepEqual(JSON.parse(points[1].point as string), {
+    value: 2,
+    exemplars: [{ timeUnixNano: DAY_START_NS.toString(), value: 3, traceId: '', spanId: '', filteredAttributes: [] }],
+    flags: 0,
+  });
+});
+
+test('a bad batch fails alone even when it shares a transaction with good ones', async () => {
+  const storage = await openStore();
+  const good = makeSpan();
+  // An int64 nanosecond time beyond 2^63 cannot be bound to an SQLite INTEGER.
+  const bad: LogRecord = { ...logRecord('frontend'), observedTimeUnixNano: 2n ** 64n };
+  const results = await Promise.allSettled([
+    storage.writer.write({ ...emptyBatch(), logs: [bad] }),
+    storage.writer.write(spans(good)),
+  ]);
+  assert.equal(results[0].status, 'rejected');
+  assert.ok((results[0] as PromiseRejectedResult).reason instanceof MeshscopeError);
+  assert.equal(results[1].status, 'fulfilled');
+  assert.equal((await storage.traces.getTrace(good.traceId)).length, 1);
+  await storage.shutdown();
+});
+
+test('the writer bounds pending items and refuses with overloaded', async () => {
+  const dataDir = tempDir();
+  const writer = new SqliteWriter({
+    databasePath: join(dataDir, 'bounded.db'),
+    maxPendingItems: 15,
+    logger: { error: () => undefined },
+  });
+  await writer.start();
+  const first = writer.write(spans(...Array.from({ length: 10 }, () => makeSpan())));
+  assert.equal(writer.pendingItems, 10);
+  await assert.rejects(writer.write(spans(...Array.from({ length: 10 }, () => makeSpan()))), (error) => {
+    return error instanceof MeshscopeError && error.kind === 'overloaded' && error.retryable;
+  });
+  await first;
+  assert.equal(writer.pendingItems, 0);
+  await writer.shutdown();
+});
+
+test('a crashing worker rejects pending writes with unavailable and logs it', async () => {
+  const dir = tempDir();
+  const crashingWorker = join(dir, 'crashing-worker.mjs');
+  writeFileSync(
+    crashingWorker,
+    `import { parentPort } from 'node:worker_threads';
+     parentPort.postMessage({ type: 'ready' });
+     parentPort.on('message', () => process.exit(3));`,
+  );
+  const logged: string[] = [];
+  const writer = new SqliteWriter({
+    databasePath: join(dir, 'unused.db'),
+    maxPendingItems: 1000,
+    logger: { error: (message) => logged.push(message) },
+    workerUrl: new URL(`file://${crashingWorker}`),
+  });
+  await writer.start();
+  await assert.rejects(writer.write(spans(makeSpan())), (error) => {
+    return error instanceof MeshscopeError && error.kind === 'unavailable';
+  });
+  assert.equal(writer.pendingItems, 0);
+  assert.match(logged.join('\n'), /exited with code 3/);
+  // The next write starts a fresh worker (which crashes again here) instead of hanging.
+  await assert.rejects(writer.write(spans(makeSpan())), MeshscopeError);
+  await writer.shutdown();
+});
+
+test('shutdown waits for queued writes, is idempotent, and later writes are refused', async () => {
+  const dataDir = tempDir();
+  const storage = await openStore(dataDir);
+  const written = Array.from({ length: 5 }, () => makeSpan());
+  const writes = written.map((span) => storage.writer.write(spans(span)));
+  await Promise.all([storage.shutdown(), storage.shutdown()]);
+  await Promise.all(writes);
+  await assert.rejects(storage.writer.write(spans(makeSpan())), MeshscopeError);
+  await assert.rejects(storage.traces.getServices(), MeshscopeError);
+
+  const reopened = await openStore(dataDir);
+  for (const span of written) assert.equal((await reopened.traces.getTrace(span.traceId)).length, 1);
+  await reopened.shutdown();
+});
+
+test('a read-only instance waits for the database, then sees what the writer instance writes', async () => {
+  const dataDir = tempDir();
+  const reader = new SqliteStorage({ dataDir, readOnly: true, openPollIntervalMs: 20 });
+  const readerStarted = reader.start();
+  const writer = await openStore(dataDir);
+  await readerStarted;
+
+  const span = makeSpan({ serviceName: 'from-writer', resource: serviceResource('from-writer') });
+  await writer.writer.write(spans(span));
+  assert.deepEqual(await reader.traces.getTrace(span.traceId), [span]);
+  assert.deepEqual(await reader.traces.getServices(), ['from-writer']);
+  await assert.rejects(reader.writer.write(spans(makeSpan())), MeshscopeError);
+  assert.equal(reader.writer.pendingItems, 0);
+  await writer.shutdown();
+  await reader.shutdown();
+});
+
+test('a read-only start fails clearly when the database never appears within the timeout', async () => {
+  const reader = new SqliteStorage({ dataDir: tempDir(), readOnly: true, openTimeoutMs: 50, openPollIntervalMs: 10 });
+  await assert.rejects(reader.start(), /cannot open .*meshscope\.db read-only: it does not exist/);
+  await reader.shutdown();
+});
+
+test('an acknowledged batch survives kill -9 of the writing process', async () => {
+  const dataDir = tempDir();
+  const span = fullSpan();
+  const script = join(dataDir, 'write-then-wait.mjs');
+  const storageModule = new URL('./sqlite-storage.js', import.meta.url).href;
+  writeFileSync(
+    script,
+    `import { SqliteStorage } from ${JSON.stringify(storageModule)};
+     const storage = new SqliteStorage({ dataDir: ${JSON.stringify(dataDir)} });
+     await storage.start();
+     const traceId = ${JSON.stringify(span.traceId)};
+     const span = ${JSON.stringify({ ...span, startTimeUnixNano: undefined, endTimeUnixNano: undefined, events: [] })};
+     span.startTimeUnixNano = ${span.startTimeUnixNano}n;
+     span.endTimeUnixNano = ${span.endTimeUnixNano}n;
+     span.traceId = traceId;
+     await storage.writer.write({ spans: [span], logs: [], metrics: [], edges: [] });
+     console.log('acked');
+     setInterval(() => undefined, 1000);`,
+  );
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('acked')) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`child exited before acking: ${output}`)));
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(child.signalCode, 'SIGKILL');
+
+  const reopened = await openStore(dataDir);
+  const trace = await reopened.traces.getTrace(span.traceId);
+  assert.equal(trace.length, 1);
+  assert.deepEqual(trace[0], { ...span, events: [] });
+  await reopened.shutdown();
+});

@@ -1,0 +1,181 @@
+// The calling-thread half of the SQLite writer: posts batches to the writer thread and settles each
+// write() once the worker reports its transaction committed. It bounds what is in flight and turns a
+// lost worker into prompt 'unavailable' rejections instead of hung promises.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { MeshscopeError } from '../../errors.js';
+import type { StorageWriter, WriteBatch } from '../api.js';
+import type { FromWorker, ToWorker, WriterWorkerData } from './protocol.js';
+import { encodeSpans, transferablesOf } from './span-encoder.js';
+
+export interface StorageLogger {
+  error(message: string): void;
+}
+
+export interface SqliteWriterOptions {
+  databasePath: string;
+  /** Items (spans + logs + metric points + edges) accepted but not yet committed before write() refuses. */
+  maxPendingItems: number;
+  logger: StorageLogger;
+  /** The writer thread's entry file; tests substitute one that misbehaves. */
+  workerUrl?: URL;
+}
+
+interface PendingWrite {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  items: number;
+}
+
+/** SQLite result codes that say "try again later" rather than "this batch is bad". */
+const TRANSIENT_SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|NOMEM)/;
+
+export class SqliteWriter implements StorageWriter {
+  private starting: Promise<Worker> | undefined;
+  /** The worker once it reported ready, so write() can post without waiting a tick. */
+  private readyWorker: Worker | undefined;
+  private readonly pending = new Map<number, PendingWrite>();
+  private pendingItemCount = 0;
+  private nextId = 1;
+  private shuttingDown: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: SqliteWriterOptions) {}
+
+  /** Items handed to write() whose transaction has not committed yet; the pipeline sheds load on it. */
+  get pendingItems(): number {
+    return this.pendingItemCount;
+  }
+
+  /** Starts the writer thread; resolves once it has opened the database and created the schema. */
+  async start(): Promise<void> {
+    await this.worker();
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    if (this.shuttingDown !== undefined) {
+      return Promise.reject(new MeshscopeError('unavailable', 'storage is shutting down'));
+    }
+    const items = countItems(batch);
+    // An oversized batch is still accepted when nothing else is queued, so it cannot be refused forever.
+    if (this.pendingItemCount > 0 && this.pendingItemCount + items > this.options.maxPendingItems) {
+      return Promise.reject(new MeshscopeError('overloaded', 'storage write queue is full', 1));
+    }
+    const spans = encodeSpans(batch.spans);
+    const message: ToWorker = {
+      type: 'write',
+      id: this.nextId++,
+      batch: { spans, logs: batch.logs, metrics: batch.metrics, edges: batch.edges },
+    };
+    const transfer = transferablesOf(spans);
+    this.pendingItemCount += items;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(message.id, { resolve, reject, items });
+      if (this.readyWorker !== undefined) {
+        this.readyWorker.postMessage(message, transfer);
+        return;
+      }
+      this.worker().then(
+        (worker) => worker.postMessage(message, transfer),
+        (error: Error) => this.settle(message.id, error),
+      );
+    });
+  }
+
+  /** Waits for every accepted write to settle, then closes the worker. Idempotent. */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= this.closeWorker();
+    return this.shuttingDown;
+  }
+
+  private async closeWorker(): Promise<void> {
+    if (this.starting === undefined) return;
+    await this.whenIdle();
+    let worker: Worker;
+    try {
+      worker = await this.starting;
+    } catch {
+      return; // never started, nothing to close
+    }
+    const exited = once(worker, 'exit');
+    worker.postMessage({ type: 'close' } satisfies ToWorker);
+    await exited;
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The running worker, starting one when there is none (at start-up or after a crash). */
+  private worker(): Promise<Worker> {
+    this.starting ??= this.spawn();
+    return this.starting;
+  }
+
+  private spawn(): Promise<Worker> {
+    const workerData: WriterWorkerData = { databasePath: this.options.databasePath };
+    const workerUrl = this.options.workerUrl ?? new URL('./writer-worker.js', import.meta.url);
+    const worker = new Worker(workerUrl, { workerData });
+    let lost = false;
+    const ready = new Promise<Worker>((resolve, reject) => {
+      const onLost = (reason: string): void => {
+        if (lost) return;
+        lost = true;
+        if (this.readyWorker === worker) this.readyWorker = undefined;
+        const error = new MeshscopeError('unavailable', `sqlite writer stopped: ${reason}`);
+        reject(error);
+        this.onWorkerLost(ready, error);
+      };
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') {
+          this.readyWorker = worker;
+          resolve(worker);
+        } else {
+          this.onAnswer(message);
+        }
+      });
+      worker.on('error', (error) => onLost(error.message));
+      worker.on('exit', (code) => onLost(`exited with code ${code}`));
+    });
+    // Rejections are delivered to every waiter; this keeps an unobserved one from being "unhandled".
+    ready.catch(() => undefined);
+    return ready;
+  }
+
+  private onWorkerLost(lostWorker: Promise<Worker>, error: MeshscopeError): void {
+    if (this.starting === lostWorker) this.starting = undefined;
+    const expected = this.shuttingDown !== undefined && this.pending.size === 0;
+    if (expected) return;
+    this.options.logger.error(`${error.message}; failing ${this.pending.size} pending writes`);
+    for (const id of [...this.pending.keys()]) this.settle(id, error);
+  }
+
+  private onAnswer(message: FromWorker): void {
+    if (message.type === 'committed') {
+      for (const id of message.ids) this.settle(id);
+    } else if (message.type === 'failed') {
+      const kind = TRANSIENT_SQLITE_CODES.test(message.message) ? 'unavailable' : 'internal';
+      const error = new MeshscopeError(kind, `storage write failed: ${message.message}`);
+      for (const id of message.ids) this.settle(id, error);
+    }
+  }
+
+  private settle(id: number, error?: Error): void {
+    const write = this.pending.get(id);
+    if (write === undefined) return;
+    this.pending.delete(id);
+    this.pendingItemCount -= write.items;
+    if (error === undefined) write.resolve();
+    else write.reject(error);
+    if (this.pending.size === 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+}
+
+function countItems(batch: WriteBatch): number {
+  let points = 0;
+  for (const metric of batch.metrics) points += metric.points.length;
+  return batch.spans.length + batch.logs.length + points + batch.edges.length;
+}

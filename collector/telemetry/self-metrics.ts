@@ -1,0 +1,47 @@
+// The hub's own metrics, served at GET /metrics on the query port. Names follow Prometheus conventions
+// and the OTel Collector's (accepted/refused per receiver), so existing dashboards translate directly.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Signal = 'spans' | 'log_records' | 'metric_points';
+
+export class SelfMetrics {
+  readonly registry = new Registry();
+
+  readonly accepted = new Counter({
+    name: 'meshscope_receiver_accepted_items_total',
+    help: 'Items stored after a receiver decoded them.',
+    labelNames: ['receiver', 'transport', 'signal'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refused = new Counter({
+    name: 'meshscope_receiver_refused_items_total',
+    help: 'Items a receiver refused, by reason (invalid, overloaded, storage_error).',
+    labelNames: ['receiver', 'transport', 'signal', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rejectedRequests = new Counter({
+    name: 'meshscope_receiver_rejected_requests_total',
+    help: 'Requests answered with an error status, by receiver and HTTP status.',
+    labelNames: ['receiver', 'transport', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queuedItems = new Gauge({
+    name: 'meshscope_pipeline_queued_items',
+    help: 'Items accepted for writing that are not yet durable.',
+    registers: [this.registry],
+  });
+
+  readonly storageWriteSeconds = new Histogram({
+    name: 'meshscope_storage_write_seconds',
+    help: 'Time from handing a batch to the store until it is durable.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'meshscope_' });
+  }
+}

@@ -1,0 +1,127 @@
+// Jaeger's HTTP query API (what Jaeger UI and Grafana's Jaeger data source call). Routes only validate,
+// call the service and wrap the answer in Jaeger's envelope; every error goes to one handler.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { MeshscopeError, badRequest, httpStatusOf, publicMessageOf } from '../../collector/errors.js';
+import { SpanKind } from '../../collector/model/model.js';
+import type { DependencyReader, TraceReader } from '../../collector/storage/api.js';
+import { DEFAULT_MAX_CLOCK_SKEW_ADJUST_US, standardAdjusters } from '../jaeger/adjusters.js';
+import {
+  parseDependenciesQuery,
+  parseOperationsQuery,
+  parseTraceIdRequest,
+  parseTraceSearch,
+} from '../jaeger/parse-query.js';
+import { JaegerQueryService } from '../services/jaeger-query-service.js';
+import { describeZodError } from '../validate.js';
+
+export interface JaegerRoutesDeps {
+  traces: TraceReader;
+  dependencies: DependencyReader;
+  /** Milliseconds since the Unix epoch; Date.now unless a test pins the clock. */
+  now?: () => number;
+  /** Largest clock-skew correction; defaults to DEFAULT_MAX_CLOCK_SKEW_ADJUST_US, 0 disables it. */
+  maxClockSkewAdjustUs?: number;
+}
+
+/** Jaeger's structuredResponse: every answer, data or error, has this shape. */
+export interface StructuredResponse<Data> {
+  data: Data;
+  total: number;
+  limit: number;
+  offset: number;
+  errors: StructuredError[] | null;
+}
+
+export interface StructuredError {
+  code?: number;
+  msg: string;
+  traceID?: string;
+}
+
+const SPAN_KIND_NAMES: Record<SpanKind, string> = {
+  [SpanKind.UNSPECIFIED]: '',
+  [SpanKind.INTERNAL]: 'internal',
+  [SpanKind.SERVER]: 'server',
+  [SpanKind.CLIENT]: 'client',
+  [SpanKind.PRODUCER]: 'producer',
+  [SpanKind.CONSUMER]: 'consumer',
+};
+
+export function jaegerRoutes(deps: JaegerRoutesDeps): express.Router {
+  const service = new JaegerQueryService(
+    deps.traces,
+    deps.dependencies,
+    standardAdjusters({ maxClockSkewAdjustUs: deps.maxClockSkewAdjustUs ?? DEFAULT_MAX_CLOCK_SKEW_ADJUST_US }),
+  );
+  const nowMs = deps.now ?? Date.now;
+  const router = express.Router();
+
+  router.get('/api/services', async (_request, response) => {
+    const services = await service.getServices();
+    response.json(structured(services, { total: services.length }));
+  });
+
+  router.get('/api/services/:service/operations', async (request, response) => {
+    const names = await service.getOperationNames(request.params.service);
+    response.json(structured(names, { total: names.length }));
+  });
+
+  router.get('/api/operations', async (request, response) => {
+    const operations = await service.getOperations(parseOperationsQuery(request.query));
+    const data = operations.map((operation) => ({ name: operation.name, spanKind: SPAN_KIND_NAMES[operation.spanKind] }));
+    response.json(structured(data, { total: data.length }));
+  });
+
+  router.get('/api/traces', async (request, response) => {
+    const search = parseTraceSearch(request.query, nowMs() * 1000);
+    if (search.kind === 'query') {
+      response.json(structured(await service.findTraces(search.query)));
+      return;
+    }
+    const { traces, missingTraceIds } = await service.getTraces(search.traceIds);
+    const errors = missingTraceIds.map((traceID) => ({ msg: 'trace not found', traceID }));
+    response.json(structured(traces, { errors: errors.length > 0 ? errors : null }));
+  });
+
+  router.get('/api/traces/:traceID', async (request, response) => {
+    const trace = await service.getTrace(parseTraceIdRequest(request.params.traceID, request.query));
+    if (trace === null) throw new MeshscopeError('not_found', 'trace not found');
+    response.json(structured([trace]));
+  });
+
+  router.get('/api/dependencies', async (request, response) => {
+    response.json(structured(await service.getDependencies(parseDependenciesQuery(request.query, nowMs()))));
+  });
+
+  router.use(jaegerErrorHandler);
+  return router;
+}
+
+/**
+ * Answers any /api path no router claimed with a JSON 404. Mount it last, after every router that serves
+ * /api (logs, Prometheus, alerts), e.g. `app.use('/api', apiNotFound)`.
+ */
+export function apiNotFound(request: Request, response: Response): void {
+  const error = new MeshscopeError('not_found', `no such API endpoint: ${request.method} ${request.originalUrl.split('?')[0]}`);
+  sendError(response, error);
+}
+
+function structured<Data>(data: Data, extra: Partial<StructuredResponse<Data>> = {}): StructuredResponse<Data> {
+  return { data, total: 0, limit: 0, offset: 0, errors: null, ...extra };
+}
+
+/** One place maps errors to status and body; zod failures are the client's fault, so 400. */
+function jaegerErrorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+  if (response.headersSent) return next(error);
+  sendError(response, error instanceof z.ZodError ? badRequest(describeZodError(error)) : error);
+}
+
+function sendError(response: Response, error: unknown): void {
+  const status = httpStatusOf(error);
+  if (status >= 500) console.error('meshscope: query API request failed:', error);
+  if (error instanceof MeshscopeError && error.retryAfterSeconds !== undefined) {
+    response.set('Retry-After', String(error.retryAfterSeconds));
+  }
+  response.status(status).json(structured(null, { errors: [{ code: status, msg: publicMessageOf(error) }] }));
+}

@@ -1,0 +1,54 @@
+// The query listener: health and own metrics (always open, for probes and scrapers), then the
+// token-protected APIs. The collector-only process reuses healthApp() on its admin port.
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { bearerTokenMatches } from '../collector/http/server.js';
+import type { Storage } from '../collector/storage/api.js';
+import type { SelfMetrics } from '../collector/telemetry/self-metrics.js';
+import { apiNotFound, jaegerRoutes } from './routes/jaeger-routes.js';
+
+export interface HealthOptions {
+  metrics: SelfMetrics;
+  /** True once every listener is bound and the store is open. */
+  isReady: () => boolean;
+}
+
+export interface QueryAppOptions extends HealthOptions {
+  storage: Storage;
+  token: string | undefined;
+}
+
+export function healthApp(options: HealthOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/ready', (_request, response) => {
+    const ready = options.isReady();
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting' });
+  });
+  app.get('/metrics', async (_request, response, next) => {
+    try {
+      const registry = options.metrics.registry;
+      response.type(registry.contentType).send(await registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
+  return app;
+}
+
+export function queryApp(options: QueryAppOptions): Express {
+  const app = healthApp(options);
+  app.use(requireToken(options.token));
+  app.use(jaegerRoutes({ traces: options.storage.traces, dependencies: options.storage.dependencies }));
+  app.use('/api', apiNotFound); // last, so it never shadows an /api router mounted above
+  return app;
+}
+
+function requireToken(token: string | undefined) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    if (bearerTokenMatches(request.headers, token)) return next();
+    response.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer <MESHSCOPE_QUERY_TOKEN>)' });
+  };
+}

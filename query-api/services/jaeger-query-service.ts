@@ -1,0 +1,82 @@
+// What Jaeger's query API answers, over the storage read interface: traces pass through the read-path
+// adjusters and come out as Jaeger JSON; dependencies are summed from the stored per-minute edges.
+import type { Span } from '../../collector/model/model.js';
+import type { DependencyReader, Operation, TraceQuery, TraceReader } from '../../collector/storage/api.js';
+import { withNoWarnings, type Adjuster } from '../jaeger/adjusters.js';
+import type { DependenciesQuery, OperationsQuery } from '../jaeger/parse-query.js';
+import { toJaegerTrace, type JaegerTrace } from '../jaeger/to-jaeger-json.js';
+
+export interface DependencyLink {
+  parent: string;
+  child: string;
+  callCount: number;
+}
+
+export interface TracesById {
+  traces: JaegerTrace[];
+  /** Requested ids with no stored span. */
+  missingTraceIds: string[];
+}
+
+export class JaegerQueryService {
+  constructor(
+    private readonly traces: TraceReader,
+    private readonly dependencies: DependencyReader,
+    private readonly adjust: Adjuster,
+  ) {}
+
+  getServices(): Promise<string[]> {
+    return this.traces.getServices();
+  }
+
+  getOperations(query: OperationsQuery): Promise<Operation[]> {
+    return this.traces.getOperations(query);
+  }
+
+  /** Distinct operation names of a service, every kind, sorted. */
+  async getOperationNames(serviceName: string): Promise<string[]> {
+    const operations = await this.traces.getOperations({ serviceName });
+    return [...new Set(operations.map((operation) => operation.name))].sort();
+  }
+
+  /** The adjusted trace, or null when no span of it is stored. */
+  async getTrace(traceId: string): Promise<JaegerTrace | null> {
+    const spans = await this.traces.getTrace(traceId);
+    return spans.length === 0 ? null : this.present(spans);
+  }
+
+  async getTraces(traceIds: readonly string[]): Promise<TracesById> {
+    const found = await Promise.all(traceIds.map((traceId) => this.getTrace(traceId)));
+    return {
+      traces: found.filter((trace): trace is JaegerTrace => trace !== null),
+      missingTraceIds: traceIds.filter((_traceId, index) => found[index] === null),
+    };
+  }
+
+  async findTraces(query: TraceQuery): Promise<JaegerTrace[]> {
+    const traces = await this.traces.findTraces(query);
+    return traces.filter((spans) => spans.length > 0).map((spans) => this.present(spans));
+  }
+
+  /** Calls per (client, server) over the window, every connection type, sorted by parent then child. */
+  async getDependencies(query: DependenciesQuery): Promise<DependencyLink[]> {
+    const edges = await this.dependencies.getServiceGraphEdges(query.startUnixMs, query.endUnixMs);
+    const callsByPair = new Map<string, DependencyLink>();
+    for (const edge of edges) {
+      if (query.service !== undefined && edge.client !== query.service && edge.server !== query.service) continue;
+      const key = JSON.stringify([edge.client, edge.server]);
+      const link = callsByPair.get(key) ?? { parent: edge.client, child: edge.server, callCount: 0 };
+      link.callCount += edge.calls;
+      callsByPair.set(key, link);
+    }
+    return [...callsByPair.values()].sort((a, b) => compareText(a.parent, b.parent) || compareText(a.child, b.child));
+  }
+
+  private present(spans: readonly Span[]): JaegerTrace {
+    return toJaegerTrace(this.adjust(withNoWarnings(spans)));
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,190 @@
+// `npm run bench`: OTLP/HTTP protobuf ingest throughput, end to end.
+//
+// Realistic batches (500 spans per request, ~10 attributes per span, traces of 10 spans across 5
+// services) are built with the OpenTelemetry SDK's own protobuf serializer, then replayed with fresh
+// trace ids over 8 keep-alive connections. Throughput counts from the first request until the last
+// trace is readable through /api/traces/{id}. The same load against a bare Node HTTP sink in the same run
+// gives the ratio; the hub's peak RSS comes from /proc (VmHWM).
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { startHub } from '../e2e/harness.js';
+
+const SPANS_PER_REQUEST = 500;
+const SPANS_PER_TRACE = 10;
+const CONNECTIONS = 8;
+const TOTAL_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
+const TEMPLATES = 8;
+const SERVICES = ['frontend', 'cart', 'checkout', 'payments', 'inventory'];
+
+interface Template {
+  bytes: Buffer;
+  /** Byte offsets of every trace id occurrence, grouped by trace. */
+  traceIdOffsets: number[][];
+}
+
+function recordTraces(traceCount: number): ReadableSpan[] {
+  const recorder = new InMemorySpanExporter();
+  const tracers = SERVICES.map((service) =>
+    new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': service, 'service.version': '2.3.1', 'host.name': `${service}-7d9f`, 'k8s.namespace.name': 'shop' }),
+      spanProcessors: [new SimpleSpanProcessor(recorder)],
+    }).getTracer('bench'),
+  );
+  const now = Date.now();
+  for (let t = 0; t < traceCount; t++) {
+    let parentContext = context.active();
+    for (let s = 0; s < SPANS_PER_TRACE; s++) {
+      const service = s % SERVICES.length;
+      const kind = s === 0 ? SpanKind.SERVER : s % 2 === 1 ? SpanKind.CLIENT : SpanKind.SERVER;
+      const span = tracers[service]!.startSpan(`${kind === SpanKind.CLIENT ? 'POST' : 'GET'} /api/${SERVICES[service]}/${s}`, {
+        kind,
+        startTime: now - 5000 + s,
+        attributes: {
+          'http.request.method': kind === SpanKind.CLIENT ? 'POST' : 'GET',
+          'http.response.status_code': s === 7 && t % 20 === 0 ? 500 : 200,
+          'url.path': `/api/${SERVICES[service]}/items/${t}`,
+          'server.address': SERVICES[(service + 1) % SERVICES.length]!,
+          'server.port': 8080,
+          'network.protocol.version': '1.1',
+          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) meshscope-bench',
+          'app.cart.items': s + 1,
+          'app.cart.total': 12.5 * s,
+          'app.premium': t % 3 === 0,
+        },
+      }, parentContext);
+      parentContext = trace.setSpan(context.active(), span);
+      span.end(now - 5000 + s + 20 - s);
+    }
+  }
+  return recorder.getFinishedSpans();
+}
+
+function buildTemplate(): Template {
+  const spans = recordTraces(SPANS_PER_REQUEST / SPANS_PER_TRACE);
+  const bytes = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!);
+  const traceIds = [...new Set(spans.map((span) => span.spanContext().traceId))];
+  const traceIdOffsets = traceIds.map((id) => offsetsOf(bytes, Buffer.from(id, 'hex')));
+  return { bytes, traceIdOffsets };
+}
+
+function offsetsOf(haystack: Buffer, needle: Buffer): number[] {
+  const offsets: number[] = [];
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) offsets.push(at);
+  return offsets;
+}
+
+/** A copy of the template with a fresh random id for every trace; returns the last trace id. */
+function freshRequest(template: Template): { body: Buffer; lastTraceId: string } {
+  const body = Buffer.from(template.bytes);
+  let lastTraceId = '';
+  for (const offsets of template.traceIdOffsets) {
+    const id = randomBytes(16);
+    for (const offset of offsets) id.copy(body, offset);
+    lastTraceId = id.toString('hex');
+  }
+  return { body, lastTraceId };
+}
+
+async function runLoad(url: string, templates: Template[]): Promise<{ seconds: number; lastTraceId: string; startedAt: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const target = new URL(url);
+  let next = 0;
+  let lastTraceId = '';
+  const startedAt = performance.now();
+  const worker = async () => {
+    while (next < TOTAL_REQUESTS) {
+      const index = next++;
+      const request = freshRequest(templates[index % templates.length]!);
+      if (index === TOTAL_REQUESTS - 1) lastTraceId = request.lastTraceId;
+      await postWithRetry(agent, target, request.body);
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  agent.destroy();
+  return { seconds: (performance.now() - startedAt) / 1000, lastTraceId, startedAt };
+}
+
+async function postWithRetry(agent: http.Agent, target: URL, body: Buffer): Promise<void> {
+  for (;;) {
+    const status = await post(agent, target, body);
+    if (status === 200) return;
+    if (status !== 429 && status !== 503) throw new Error(`ingest answered ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function post(agent: http.Agent, target: URL, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function bareSink(): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer((request, response) => {
+    request.on('data', () => {});
+    request.on('end', () => response.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, close: () => server.close() };
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function main(): Promise<void> {
+  console.log(`building ${TEMPLATES} request templates with the SDK serializer...`);
+  const templates = Array.from({ length: TEMPLATES }, buildTemplate);
+  const totalSpans = TOTAL_REQUESTS * SPANS_PER_REQUEST;
+  console.log(`request size ${(templates[0]!.bytes.length / 1024).toFixed(0)} KiB, ${TOTAL_REQUESTS} requests, ${totalSpans} spans, ${CONNECTIONS} connections`);
+
+  const sink = await bareSink();
+  const sinkRun = await runLoad(sink.url, templates);
+  sink.close();
+  const sinkRate = totalSpans / sinkRun.seconds;
+
+  const hub = await startHub();
+  try {
+    const hubRun = await runLoad(`${hub.otlpHttpUrl}/v1/traces`, templates);
+    const readable = await waitReadable(`${hub.queryUrl}/api/traces/${hubRun.lastTraceId}`);
+    const seconds = (readable - hubRun.startedAt) / 1000;
+    const hubRate = totalSpans / seconds;
+    const rss = peakRssMiB(hub.process.pid!);
+    console.log('');
+    console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+    console.log(`bare HTTP sink:      ${fmt(sinkRate)} spans/s (${sinkRun.seconds.toFixed(2)} s)`);
+    console.log(`meshscope (sqlite):  ${fmt(hubRate)} spans/s stored and readable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
+    console.log(`ratio hub/sink:      ${(hubRate / sinkRate).toFixed(3)}`);
+    console.log(`hub peak RSS:        ${rss.toFixed(0)} MiB`);
+  } finally {
+    await hub.stop({ removeData: true });
+  }
+}
+
+async function waitReadable(url: string): Promise<number> {
+  for (;;) {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    if (response.status === 200) return performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function fmt(rate: number): string {
+  return Math.round(rate).toLocaleString('en-US');
+}
+
+await main();

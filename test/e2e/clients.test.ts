@@ -1,0 +1,100 @@
+// Real OpenTelemetry exporters (OTLP protobuf, JSON and gRPC; Zipkin; Jaeger Thrift) send to a hub
+// started as a child process; everything is checked through the Jaeger query API.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { getJson, startHub, waitFor, type RunningHub } from './harness.js';
+import { exportSpans, recordCheckoutTrace } from './sdk-fixtures.js';
+
+let hub: RunningHub;
+
+before(async () => {
+  hub = await startHub();
+});
+
+after(async () => {
+  await hub.stop({ removeData: true });
+});
+
+const exporters: [string, () => SpanExporter][] = [
+  ['otlp-proto', () => new OtlpProtoExporter({ url: `${hub.otlpHttpUrl}/v1/traces` })],
+  ['otlp-json', () => new OtlpJsonExporter({ url: `${hub.otlpHttpUrl}/v1/traces` })],
+  ['otlp-grpc', () => new OtlpGrpcExporter({ url: `http://${hub.otlpGrpcAddress}` })],
+  ['zipkin', () => new ZipkinExporter({ url: `${hub.zipkinUrl}/api/v2/spans` })],
+  ['jaeger', () => new JaegerExporter({ endpoint: `${hub.jaegerUrl}/api/traces` })],
+];
+
+for (const [name, makeExporter] of exporters) {
+  test(`${name} exporter: a two-service trace reads back through /api/traces/{id}`, async () => {
+    const recorded = recordCheckoutTrace(name);
+    // Each service exports its own spans, as separate processes would.
+    for (const spans of recorded.byService.values()) {
+      const exporter = makeExporter();
+      await exportSpans(exporter, spans);
+      await exporter.shutdown();
+    }
+    const { status, body } = await getJson(`${hub.queryUrl}/api/traces/${recorded.traceId}`);
+    assert.equal(status, 200, JSON.stringify(body));
+    const [trace] = body.data;
+    assert.equal(trace.traceID, recorded.traceId);
+    assert.equal(trace.spans.length, 4);
+    const services = Object.values(trace.processes).map((process: any) => process.serviceName).sort();
+    assert.deepEqual([...new Set(services)], [`${name}-frontend`, `${name}-payments`]);
+
+    const byName = (operation: string, kind: string) =>
+      trace.spans.find((span: any) => span.operationName === operation && tag(span, 'span.kind') === kind);
+    const root = byName('GET /checkout', 'server');
+    const payServer = byName('POST /pay', 'server');
+    const payClient = byName('POST /pay', 'client');
+    assert.ok(root && payServer && payClient, 'root, client and server spans present');
+    assert.deepEqual(root.references, []);
+    assert.deepEqual(payClient.references, [{ refType: 'CHILD_OF', traceID: recorded.traceId, spanID: root.spanID }]);
+    assert.equal(payServer.references[0].spanID, payClient.spanID);
+    assert.equal(tag(payServer, 'error'), true, 'status ERROR surfaces as error=true');
+    assert.equal(tag(root, 'http.request.method'), 'GET');
+    assert.equal(Number(tag(root, 'http.response.status_code')), 500);
+    assert.equal(root.duration, 50_000, 'duration in microseconds');
+    assert.equal(payServer.logs.length, 1, 'the span event is a Jaeger log');
+    assert.ok(payServer.logs[0].fields.some((field: any) => field.value === 'card declined'));
+  });
+}
+
+test('services, operations and search see every client', async () => {
+  await waitFor(async () => (await getJson(`${hub.queryUrl}/api/services`)).body.data.length >= 10, 10_000);
+  const services = (await getJson(`${hub.queryUrl}/api/services`)).body.data as string[];
+  for (const [name] of exporters) assert.ok(services.includes(`${name}-payments`), `${name}-payments in ${services}`);
+
+  const operations = await getJson(`${hub.queryUrl}/api/services/otlp-proto-payments/operations`);
+  assert.deepEqual(operations.body.data.sort(), ['POST /pay', 'SELECT payments']);
+  const serverOperations = await getJson(`${hub.queryUrl}/api/operations?service=otlp-proto-payments&spanKind=server`);
+  assert.deepEqual(serverOperations.body.data, [{ name: 'POST /pay', spanKind: 'server' }]);
+
+  const search = await getJson(`${hub.queryUrl}/api/traces?service=otlp-proto-frontend&operation=GET%20%2Fcheckout&lookback=1h&minDuration=10ms&tags=${encodeURIComponent('{"http.response.status_code":"500"}')}`);
+  assert.equal(search.status, 200, JSON.stringify(search.body));
+  assert.equal(search.body.data.length, 1);
+  assert.equal(search.body.data[0].spans.length, 4);
+  const tooSlow = await getJson(`${hub.queryUrl}/api/traces?service=otlp-proto-frontend&lookback=1h&minDuration=1s`);
+  assert.deepEqual(tooSlow.body.data, []);
+});
+
+test('dependencies come from the stored per-minute service-graph edges', async () => {
+  const url = `${hub.queryUrl}/api/dependencies?endTs=${Date.now() + 60_000}&lookback=3600000`;
+  // Edges are flushed to the store every few seconds.
+  await waitFor(async () => {
+    const { body } = await getJson(url);
+    return body.data.some((edge: any) => edge.parent === 'otlp-proto-frontend');
+  }, 15_000);
+  const { body } = await getJson(url);
+  const edge = body.data.find((candidate: any) => candidate.parent === 'otlp-proto-frontend' && candidate.child === 'otlp-proto-payments');
+  assert.ok(edge, JSON.stringify(body.data));
+  assert.equal(edge.callCount, 1);
+});
+
+function tag(span: any, key: string): unknown {
+  return span.tags.find((candidate: any) => candidate.key === key)?.value;
+}

@@ -1,0 +1,92 @@
+// Start-up validation, bearer tokens off loopback, durability across kill -9, and the split
+// collector/query deployment over one data dir.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { getJson, startHub, waitFor } from './harness.js';
+import { exportSpans, recordCheckoutTrace } from './sdk-fixtures.js';
+
+const MAIN = fileURLToPath(new URL('../../collector/main.js', import.meta.url));
+
+function runWithEnv(env: Record<string, string>, args: string[] = ['all-in-one']) {
+  return spawnSync(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10_000 });
+}
+
+test('a bad setting exits non-zero with one line naming the variable', () => {
+  const result = runWithEnv({ MESHSCOPE_ZIPKIN_PORT: 'ninety' });
+  assert.equal(result.status, 2);
+  assert.equal(result.stderr.trim().split('\n').length, 1);
+  assert.match(result.stderr, /MESHSCOPE_ZIPKIN_PORT is 'ninety'; expected a port number/);
+  const storage = runWithEnv({ MESHSCOPE_STORAGE: 'cassandra' });
+  assert.equal(storage.status, 2);
+  assert.match(storage.stderr, /MESHSCOPE_STORAGE/);
+});
+
+test('an unknown command prints usage and exits 2', () => {
+  const result = runWithEnv({}, ['frobnicate']);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /unknown command 'frobnicate'/);
+});
+
+test('listening beyond loopback needs both tokens', () => {
+  const result = runWithEnv({ MESHSCOPE_HOST: '0.0.0.0', MESHSCOPE_QUERY_TOKEN: 'q' });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /MESHSCOPE_INGEST_TOKEN is unset; expected a bearer token/);
+});
+
+test('with tokens set, ingest and queries require them; probes do not', async () => {
+  const hub = await startHub({ env: { MESHSCOPE_HOST: '0.0.0.0', MESHSCOPE_INGEST_TOKEN: 'in-secret', MESHSCOPE_QUERY_TOKEN: 'q-secret' } });
+  try {
+    const local = (url: string) => url.replace('0.0.0.0', '127.0.0.1');
+    const recorded = recordCheckoutTrace('tokens');
+    const anonymous = new OTLPTraceExporter({ url: `${local(hub.otlpHttpUrl)}/v1/traces` });
+    await assert.rejects(exportSpans(anonymous, recorded.all), /401|Unauthorized|export failed/);
+    const authorised = new OTLPTraceExporter({ url: `${local(hub.otlpHttpUrl)}/v1/traces`, headers: { Authorization: 'Bearer in-secret' } });
+    await exportSpans(authorised, recorded.all);
+
+    const queryUrl = local(hub.queryUrl);
+    assert.equal((await fetch(`${queryUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(`${queryUrl}/ready`)).status, 200);
+    assert.equal((await fetch(`${queryUrl}/api/services`)).status, 401);
+    assert.equal((await fetch(`${queryUrl}/api/services`, { headers: { Authorization: 'Bearer wrong' } })).status, 401);
+    const { status, body } = await getJson(`${queryUrl}/api/traces/${recorded.traceId}`, { Authorization: 'Bearer q-secret' });
+    assert.equal(status, 200);
+    assert.equal(body.data[0].spans.length, 4);
+  } finally {
+    await hub.stop({ removeData: true });
+  }
+});
+
+test('what was acknowledged survives kill -9', async () => {
+  const hub = await startHub();
+  const recorded = recordCheckoutTrace('durable');
+  await exportSpans(new OTLPTraceExporter({ url: `${hub.otlpHttpUrl}/v1/traces` }), recorded.all);
+  await hub.kill9();
+  const restarted = await startHub({ dataDir: hub.dataDir });
+  try {
+    const { status, body } = await getJson(`${restarted.queryUrl}/api/traces/${recorded.traceId}`);
+    assert.equal(status, 200);
+    assert.equal(body.data[0].spans.length, 4);
+  } finally {
+    await restarted.stop({ removeData: true });
+  }
+});
+
+test('split mode: a collector writes, a query process on the same data dir reads', async () => {
+  const collector = await startHub({ role: 'collector' });
+  const query = await startHub({ role: 'query', dataDir: collector.dataDir });
+  try {
+    assert.equal((await fetch(`${collector.adminUrl}/ready`)).status, 200);
+    assert.match(await (await fetch(`${collector.adminUrl}/metrics`)).text(), /meshscope_pipeline_queued_items/);
+    const recorded = recordCheckoutTrace('split');
+    await exportSpans(new OTLPTraceExporter({ url: `${collector.otlpHttpUrl}/v1/traces` }), recorded.all);
+    await waitFor(async () => (await getJson(`${query.queryUrl}/api/traces/${recorded.traceId}`)).status === 200, 5000);
+    const services = await getJson(`${query.queryUrl}/api/services`);
+    assert.ok(services.body.data.includes('split-payments'));
+  } finally {
+    await query.stop();
+    await collector.stop({ removeData: true });
+  }
+});
