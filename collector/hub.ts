@@ -6,6 +6,7 @@ import type { Config } from './config/config.js';
 import { close, listen } from './http/server.js';
 import { IngestPipeline } from './pipeline.js';
 import { ServiceGraphProcessor } from './processors/service-graph.js';
+import { DEFAULT_SPAN_LIMITS } from './processors/span-limits.js';
 import { createJaegerHttpServer } from './receivers/jaeger/http-receiver.js';
 import { bindGrpc, createOtlpGrpcServer, shutdownGrpc } from './receivers/otlp/grpc-receiver.js';
 import { createOtlpHttpServer } from './receivers/otlp/http-receiver.js';
@@ -61,11 +62,18 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
 
     await storage.start();
     if (ingest) {
+      const serviceGraph = new ServiceGraphProcessor({ waitMs: config.serviceGraphWaitMs });
+      metrics.observeServiceGraph(() => serviceGraph.stats());
       pipeline = new IngestPipeline({
         writer: storage.writer,
-        serviceGraph: new ServiceGraphProcessor({ waitMs: config.serviceGraphWaitMs, maxPendingHalves: 200_000 }),
+        serviceGraph,
         metrics,
         maxQueuedItems: config.maxQueuedItems,
+        spanLimits: {
+          ...DEFAULT_SPAN_LIMITS,
+          maxAttributesPerSpan: config.maxAttributesPerSpan,
+          maxAttributeValueLength: config.maxAttributeValueLength,
+        },
       });
       pipeline.start();
       const receiverOptions = { pipeline, metrics, token: config.ingestToken, maxRequestBytes: config.maxRequestBytes };

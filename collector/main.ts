@@ -8,9 +8,9 @@ const ROLES: readonly Role[] = ['all-in-one', 'collector', 'query'];
 const USAGE = `usage: meshscope <command>
 
 commands:
-  all-in-one   receivers, embedded store, query API and UI in one process (what npm start runs)
+  all-in-one   receivers, embedded store and query API in one process (what npm start runs)
   collector    receivers and the store writer only; health and metrics on MESHSCOPE_ADMIN_PORT
-  query        query API and UI over the data dir a collector writes (read-only)
+  query        query API over the data dir a collector writes (read-only)
 
 Configuration is by environment variable; see README.md.`;
 
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
 function printListeners(config: Config, role: Role, ports: BoundPorts): void {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const lines = [`meshscope ${role} started; data in ${config.dataDir}`];
-  if (ports.query !== undefined) lines.push(`  UI and query API   http://${host}:${ports.query}/`);
+  if (ports.query !== undefined) lines.push(`  query API          http://${host}:${ports.query}/`);
   if (ports.admin !== undefined) lines.push(`  health, metrics    http://${host}:${ports.admin}/ready  /metrics`);
   if (ports.otlpGrpc !== undefined) lines.push(`  OTLP/gRPC          ${host}:${ports.otlpGrpc}`);
   if (ports.otlpHttp !== undefined) lines.push(`  OTLP/HTTP          http://${host}:${ports.otlpHttp}/v1/traces  /v1/logs  /v1/metrics`);

@@ -5,6 +5,7 @@
 import { MeshscopeError } from './errors.js';
 import type { DecodedLogs, DecodedMetrics, DecodedTraces } from './model/model.js';
 import type { ServiceGraphProcessor } from './processors/service-graph.js';
+import { enforceSpanLimits, type SpanLimits } from './processors/span-limits.js';
 import type { StorageWriter, WriteBatch } from './storage/api.js';
 import type { SelfMetrics, Signal } from './telemetry/self-metrics.js';
 
@@ -18,6 +19,7 @@ export interface PipelineOptions {
   serviceGraph: ServiceGraphProcessor;
   metrics: SelfMetrics;
   maxQueuedItems: number;
+  spanLimits: SpanLimits;
   edgeFlushIntervalMs?: number;
 }
 
@@ -39,6 +41,8 @@ export class IngestPipeline {
   /** Stores the spans; resolves once they are durable. Throws MeshscopeError('overloaded') when full. */
   async ingestTraces(decoded: DecodedTraces, label: ReceiverLabel): Promise<void> {
     this.countRejected(label, 'spans', decoded.rejectedSpans);
+    const trimmed = enforceSpanLimits(decoded.spans, this.options.spanLimits);
+    if (trimmed > 0) this.options.metrics.trimmedSpans.inc(label, trimmed);
     await this.write(label, 'spans', decoded.spans.length, { spans: decoded.spans, logs: [], metrics: [], edges: [] });
     this.options.serviceGraph.consume(decoded.spans);
   }

@@ -23,6 +23,10 @@ export interface Config {
   maxRequestBytes: number;
   /** How long the service graph waits for the other half of a call. */
   serviceGraphWaitMs: number;
+  /** Attributes kept per span (beyond: dropped and counted). */
+  maxAttributesPerSpan: number;
+  /** Characters kept of a string attribute value (beyond: truncated). */
+  maxAttributeValueLength: number;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +55,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueuedItems: positiveInt(env, 'MESHSCOPE_MAX_QUEUED_ITEMS', 200_000),
     maxRequestBytes: positiveInt(env, 'MESHSCOPE_MAX_REQUEST_BYTES', 20 * MIB),
     serviceGraphWaitMs: durationMs(env, 'MESHSCOPE_SERVICE_GRAPH_WAIT', 120_000),
+    maxAttributesPerSpan: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTES_PER_SPAN', 128),
+    maxAttributeValueLength: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTE_LENGTH', 16_384),
   };
   validateSecurity(config);
   validateDistinctPorts(config);

@@ -56,13 +56,30 @@ async function handle(options: IngestServerOptions, request: IncomingMessage, re
     const reply = await handler(request, body);
     send(response, reply);
   } catch (error) {
-    if (!bodyConsumed) {
-      // The rest of the body is not worth reading; discard it and close once answered.
-      response.setHeader('Connection', 'close');
-      request.resume();
-    }
+    // Answering before the client has finished sending makes many clients see a reset instead of our
+    // status, so discard the rest of the body first (bounded in time, never buffered).
+    if (!bodyConsumed && !(await discardBody(request, DISCARD_TIMEOUT_MS))) response.setHeader('Connection', 'close');
     sendError(options, request, response, error);
   }
+}
+
+const DISCARD_TIMEOUT_MS = 10_000;
+
+/** Reads and drops what is left of the request; false when it did not end in time. */
+function discardBody(request: IncomingMessage, timeoutMs: number): Promise<boolean> {
+  if (request.complete) return Promise.resolve(true);
+  request.unpipe();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      resolve(ended);
+    };
+    request.once('end', () => finish(true));
+    request.once('error', () => finish(false));
+    request.once('close', () => finish(request.complete));
+    request.resume();
+  });
 }
 
 function route(options: IngestServerOptions, request: IncomingMessage): IngestHandler {

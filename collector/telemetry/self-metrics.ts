@@ -1,6 +1,7 @@
 // The hub's own metrics, served at GET /metrics on the query port. Names follow Prometheus conventions
 // and the OTel Collector's (accepted/refused per receiver), so existing dashboards translate directly.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServiceGraphStats } from '../processors/service-graph.js';
 
 export type Signal = 'spans' | 'log_records' | 'metric_points';
 
@@ -28,6 +29,13 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  readonly trimmedSpans = new Counter({
+    name: 'meshscope_processor_trimmed_spans_total',
+    help: 'Spans stored with attributes, events or links dropped or truncated to the configured limits.',
+    labelNames: ['receiver', 'transport'] as const,
+    registers: [this.registry],
+  });
+
   readonly queuedItems = new Gauge({
     name: 'meshscope_pipeline_queued_items',
     help: 'Items accepted for writing that are not yet durable.',
@@ -43,5 +51,35 @@ export class SelfMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'meshscope_' });
+  }
+
+  /** Exposes the service-graph processor's counters, read at scrape time. */
+  observeServiceGraph(stats: () => ServiceGraphStats): void {
+    const counters: [keyof ServiceGraphStats, string, string][] = [
+      ['matchedPairs', 'meshscope_service_graph_matched_pairs_total', 'Client/server span pairs matched into an edge.'],
+      ['virtualEdges', 'meshscope_service_graph_virtual_edges_total', 'Calls recorded to a virtual node (database, uninstrumented peer, user).'],
+      ['expiredUnpaired', 'meshscope_service_graph_expired_unpaired_total', 'Halves that found no partner and named no peer, dropped.'],
+      ['evicted', 'meshscope_service_graph_evicted_total', 'Halves expired early because too many were waiting.'],
+      ['duplicateHalves', 'meshscope_service_graph_duplicate_halves_total', 'Halves seen twice (usually a retried batch), ignored.'],
+    ];
+    for (const [field, name, help] of counters) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(stats()[field]);
+        },
+      });
+    }
+    new Gauge({
+      name: 'meshscope_service_graph_pending_halves',
+      help: 'Span halves waiting for their partner.',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().pendingHalves);
+      },
+    });
   }
 }

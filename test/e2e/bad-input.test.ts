@@ -123,4 +123,7 @@ test('an uninstrumented database becomes a virtual node once the wait expires', 
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   assert.ok(edges.some((edge) => edge.parent === 'intact-payments' && edge.child === 'postgresql'), JSON.stringify(edges));
+  const metrics = await (await fetch(`${hub.queryUrl}/metrics`)).text();
+  assert.match(metrics, /meshscope_service_graph_virtual_edges_total [1-9]/);
+  assert.match(metrics, /meshscope_service_graph_matched_pairs_total [1-9]/);
 });

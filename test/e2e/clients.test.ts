@@ -95,6 +95,36 @@ test('dependencies come from the stored per-minute service-graph edges', async (
   assert.equal(edge.callCount, 1);
 });
 
+test('Envoy-style Zipkin: the shared server half gets its own id and hangs under the client half', async () => {
+  const traceId = '5af7183fb1d4cf5f'; // a 64-bit id, as Envoy's B3 headers often carry
+  const nowUs = Date.now() * 1000;
+  const envoySpans = [
+    {
+      traceId, id: '6b221d5bc9e6496c', kind: 'CLIENT', name: 'router reviews egress', timestamp: nowUs, duration: 12_000,
+      localEndpoint: { serviceName: 'envoy-productpage', ipv4: '10.1.0.4' }, remoteEndpoint: { serviceName: 'reviews', ipv4: '10.1.0.9', port: 9080 },
+      tags: { 'http.method': 'GET', 'http.status_code': '503', 'upstream_cluster': 'outbound|9080||reviews', 'error': 'true', 'guid:x-request-id': 'f8c2-11' },
+    },
+    {
+      traceId, id: '6b221d5bc9e6496c', kind: 'SERVER', shared: true, name: 'reviews ingress', timestamp: nowUs + 1_000, duration: 10_000,
+      localEndpoint: { serviceName: 'envoy-reviews', ipv4: '10.1.0.9' }, tags: { 'http.status_code': '503', 'response_flags': 'UF' },
+    },
+  ];
+  const response = await fetch(`${hub.zipkinUrl}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(envoySpans) });
+  assert.equal(response.status, 202);
+  const { status, body } = await getJson(`${hub.queryUrl}/api/traces/${traceId}`);
+  assert.equal(status, 200, JSON.stringify(body));
+  const spans = body.data[0].spans;
+  assert.equal(spans.length, 2);
+  const client = spans.find((span: any) => tag(span, 'span.kind') === 'client');
+  const server = spans.find((span: any) => tag(span, 'span.kind') === 'server');
+  assert.equal(client.spanID, '6b221d5bc9e6496c');
+  assert.notEqual(server.spanID, client.spanID, 'the server half gets an id of its own');
+  assert.deepEqual(server.references.map((reference: any) => reference.spanID), [client.spanID]);
+  assert.equal(tag(client, 'error'), true);
+  assert.equal(body.data[0].processes[client.processID].serviceName, 'envoy-productpage');
+  assert.equal(body.data[0].processes[server.processID].serviceName, 'envoy-reviews');
+});
+
 function tag(span: any, key: string): unknown {
   return span.tags.find((candidate: any) => candidate.key === key)?.value;
 }

@@ -50,12 +50,12 @@ export async function startHub(options: StartOptions = {}): Promise<RunningHub> 
   await waitFor(() => /started; data in/.test(output) || child.exitCode !== null, 20_000, () => output);
   if (child.exitCode !== null) throw new Error(`meshscope exited with ${child.exitCode}:\n${output}`);
   // Printing happens after every listener is bound; wait for the last line.
-  await waitFor(() => output.includes(options.role === 'query' ? 'UI and query API' : 'Jaeger Thrift'), 5000, () => output);
+  await waitFor(() => output.includes(options.role === 'query' ? 'query API' : 'Jaeger Thrift'), 5000, () => output);
   const find = (pattern: RegExp) => pattern.exec(output)?.[1] ?? '';
   const hub: RunningHub = {
     process: child,
     dataDir,
-    queryUrl: find(/UI and query API\s+(http:\/\/\S+?)\/\s/),
+    queryUrl: find(/query API\s+(http:\/\/\S+?)\/\s/),
     adminUrl: find(/health, metrics\s+(http:\/\/[^/\s]+)/),
     otlpHttpUrl: find(/OTLP\/HTTP\s+(http:\/\/[^/\s]+)/),
     otlpGrpcAddress: find(/OTLP\/gRPC\s+(\S+)/),

@@ -11,6 +11,7 @@ import { httpStatusOf } from '../../errors.js';
 import { findAttribute, isValidSpanId, isValidTraceId } from '../../model/attributes.js';
 import type { Span } from '../../model/model.js';
 import { SpanKind, StatusCode } from '../../model/model.js';
+import { randomBodies } from '../common/testing/seeded-random.js';
 import { decodeJaegerThriftBatch, JaegerDecodeError } from './decode-jaeger-thrift.js';
 
 /** An HTTP server that records request bodies and content types, answering 202 like Jaeger's collector. */
@@ -424,7 +425,7 @@ test('spans with missing or zero ids or no start time are rejected and counted',
   assert.equal(decoded.rejectedSpans, 3);
   assert.equal(
     decoded.rejectionMessage,
-    '3 spans rejected: span 1: span id is zero; span 2: trace id is zero; span 3: startTime missing',
+    'rejected 3 of 5 spans: span 1: span id is zero (1); span 2: trace id is zero (1); span 3: startTime missing (1)',
   );
 });
 
@@ -440,10 +441,7 @@ test('truncated Thrift, random bytes and other encodings throw the 400 decode er
   assert.throws(() => decodeJaegerThriftBatch(Buffer.concat([body, Buffer.from([0])])), JaegerDecodeError);
   assert.throws(() => decodeJaegerThriftBatch(Buffer.from('[{"traceId":"463ac35c9f6413ad"}]')), JaegerDecodeError);
 
-  let seed = 7;
-  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
-  for (let round = 0; round < 1000; round++) {
-    const garbage = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 96) }, () => Math.floor(random() * 256)));
+  for (const [round, garbage] of randomBodies(7, 1000, 96).entries()) {
     try {
       // Garbage that happens to parse must still only yield spans with valid ids.
       for (const span of decodeJaegerThriftBatch(garbage).spans) {

@@ -4,8 +4,8 @@
 import type { Attribute, AttributeValue, DecodedTraces, Span, SpanEvent, SpanLink } from '../../model/model.js';
 import { SpanKind } from '../../model/model.js';
 import { attributeValueToString, isValidSpanId, isValidTraceId, serviceNameOf, stringValue } from '../../model/attributes.js';
-import { InvalidSpanError, RejectionLog } from '../zipkin/span-rejections.js';
-import { int64Value, mergeResourceAttributes, splitConventionTags } from '../zipkin/tag-conventions.js';
+import { InvalidSpanError, translateEachSpan } from '../common/rejections.js';
+import { int64Value, mergeResourceAttributes, splitConventionTags } from '../common/tag-conventions.js';
 import type { JaegerBatch, JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from './jaeger-thrift-structs.js';
 import { SpanRefType, TagType } from './jaeger-thrift-structs.js';
 
@@ -15,17 +15,7 @@ const JAEGER_DEBUG = 0x02;
 
 export function jaegerBatchToTraces(batch: JaegerBatch): DecodedTraces {
   const processAttributes = processToAttributes(batch.process);
-  const spans: Span[] = [];
-  const rejections = new RejectionLog();
-  batch.spans.forEach((span, index) => {
-    try {
-      spans.push(jaegerSpanToModel(span, processAttributes));
-    } catch (error) {
-      if (!(error instanceof InvalidSpanError)) throw error;
-      rejections.add(`span ${index}: ${error.message}`);
-    }
-  });
-  return { spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message };
+  return translateEachSpan(batch.spans, (span) => jaegerSpanToModel(span, processAttributes));
 }
 
 /** service.name from serviceName, then the process tags; `hostname` (jaeger-client's key) becomes host.name. */

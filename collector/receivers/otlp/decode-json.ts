@@ -63,7 +63,7 @@ import {
   uint64Of,
   type JsonObject,
 } from './json-fields.js';
-import { Rejections } from './rejections.js';
+import { Rejections } from '../common/rejections.js';
 
 const SPAN_KIND_NAMES = enumNames('SPAN_KIND_', ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER']);
 const STATUS_CODE_NAMES = enumNames('STATUS_CODE_', ['UNSET', 'OK', 'ERROR']);

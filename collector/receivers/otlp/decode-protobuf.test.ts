@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { httpStatusOf } from '../../errors.js';
 import type { Metric } from '../../model/model.js';
-import { OtlpDecodeError } from './decode-error.js';
 import { decodeLogsProtobuf, decodeMetricsProtobuf, decodeTracesProtobuf } from './decode-protobuf.js';
 import { ProtobufDecodeError } from '../common/protobuf-reader.js';
 import {
@@ -21,6 +20,7 @@ import {
   stringAttribute,
   varintField,
 } from '../common/testing/proto-builder.js';
+import { seededRandom } from '../common/testing/seeded-random.js';
 import { sdkLogRecords, sdkResourceMetrics, sdkSpans } from './testing/sdk-fixtures.js';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
@@ -351,7 +351,7 @@ test('an only-warning message appears when nothing was rejected but something wa
 // ---- undecodable bodies ----
 
 function assertUndecodable(decode: () => unknown): void {
-  assert.throws(decode, (error: unknown) => error instanceof OtlpDecodeError && httpStatusOf(error) === 400);
+  assert.throws(decode, (error: unknown) => error instanceof ProtobufDecodeError && httpStatusOf(error) === 400);
 }
 
 test('an empty body is an empty request', () => {
@@ -372,14 +372,13 @@ test('every truncation of a real SDK request is undecodable, never a crash', asy
   for (let length = 1; length < bytes.length; length++) assertUndecodable(() => decodeTracesProtobuf(bytes.subarray(0, length)));
 });
 
-test('random corruption either decodes or throws OtlpDecodeError, never anything else', async () => {
+test('random corruption either decodes or throws ProtobufDecodeError, never anything else', async () => {
   const cases: [Uint8Array, (bytes: Uint8Array) => unknown][] = [
     [ProtobufTraceSerializer.serializeRequest(await sdkSpans())!, decodeTracesProtobuf],
     [ProtobufLogsSerializer.serializeRequest(await sdkLogRecords())!, decodeLogsProtobuf],
     [ProtobufMetricsSerializer.serializeRequest(await sdkResourceMetrics())!, decodeMetricsProtobuf],
   ];
-  let seed = 12345;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = seededRandom(12345);
   for (const [original, decode] of cases) {
     let decodedCount = 0;
     for (let round = 0; round < 300; round++) {
@@ -389,7 +388,7 @@ test('random corruption either decodes or throws OtlpDecodeError, never anything
         decode(bytes);
         decodedCount++;
       } catch (error) {
-        assert.ok(error instanceof OtlpDecodeError, `unexpected ${String(error)}`);
+        assert.ok(error instanceof ProtobufDecodeError, `unexpected ${String(error)}`);
       }
     }
     // Both outcomes occur, so the loop really exercises the decoder.

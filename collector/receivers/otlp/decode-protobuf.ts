@@ -45,7 +45,7 @@ import {
   type MetricData,
 } from './item-checks.js';
 import { ProtobufDecodeError, ProtobufReader, WireType, fieldKey } from '../common/protobuf-reader.js';
-import { Rejections } from './rejections.js';
+import { Rejections } from '../common/rejections.js';
 
 const { VARINT, I64, LEN, I32 } = WireType;
 
@@ -181,14 +181,14 @@ const EXEMPLAR_AS_INT = fieldKey(6, I64);
 const EXEMPLAR_SPAN_ID = fieldKey(4, LEN);
 const EXEMPLAR_TRACE_ID = fieldKey(5, LEN);
 
-/** Decodes an ExportTraceServiceRequest. Throws OtlpDecodeError (ProtobufDecodeError) when malformed. */
+/** Decodes an ExportTraceServiceRequest. Throws ProtobufDecodeError (HTTP 400) when malformed. */
 export function decodeTracesProtobuf(bytes: Uint8Array): DecodedTraces {
   const out: Output<Span> = { items: [], rejections: new Rejections('spans') };
   readRequest(bytes, readSpan, out);
   return { spans: out.items, rejectedSpans: out.rejections.count, rejectionMessage: out.rejections.message(out.items.length) };
 }
 
-/** Decodes an ExportLogsServiceRequest. Throws OtlpDecodeError (ProtobufDecodeError) when malformed. */
+/** Decodes an ExportLogsServiceRequest. Throws ProtobufDecodeError (HTTP 400) when malformed. */
 export function decodeLogsProtobuf(bytes: Uint8Array): DecodedLogs {
   const out: Output<LogRecord> = { items: [], rejections: new Rejections('log records') };
   readRequest(bytes, readLogRecord, out);
@@ -201,7 +201,7 @@ export function decodeLogsProtobuf(bytes: Uint8Array): DecodedLogs {
 
 /**
  * Decodes an ExportMetricsServiceRequest. Rejections count data points (a metric refused as a whole
- * counts all of its points). Throws OtlpDecodeError (ProtobufDecodeError) when malformed.
+ * counts all of its points). Throws ProtobufDecodeError (HTTP 400) when malformed.
  */
 export function decodeMetricsProtobuf(bytes: Uint8Array): DecodedMetrics {
   const out: Output<Metric> = { items: [], rejections: new Rejections('data points') };

@@ -9,7 +9,7 @@ import type {
   NumberDataPoint,
   SummaryDataPoint,
 } from '../../model/model.js';
-import type { Rejections } from './rejections.js';
+import type { Rejections } from '../common/rejections.js';
 
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);

@@ -11,6 +11,16 @@ import { httpStatusOf } from '../../errors.js';
 import { findAttribute, isValidSpanId, isValidTraceId } from '../../model/attributes.js';
 import type { Span } from '../../model/model.js';
 import { SpanKind, StatusCode } from '../../model/model.js';
+import {
+  concat,
+  fixed32Field,
+  fixed64Field,
+  hexBytes,
+  lenField,
+  varint,
+  varintField,
+} from '../common/testing/proto-builder.js';
+import { randomBodies } from '../common/testing/seeded-random.js';
 import { decodeZipkinJson, decodeZipkinProto, ZipkinDecodeError } from './decode-zipkin.js';
 
 /** An HTTP server that records request bodies and answers 202 like Zipkin. */
@@ -293,8 +303,11 @@ test('bad spans are rejected and counted, good ones kept', () => {
     ['good', 'good too'],
   );
   assert.equal(decoded.rejectedSpans, 10);
-  assert.match(decoded.rejectionMessage, /^10 spans rejected: span 1: id "a2fb4a1d1a96d31" is not 16 hex characters; span 3: /);
-  assert.match(decoded.rejectionMessage, /; \.\.\.$/);
+  assert.match(
+    decoded.rejectionMessage,
+    /^rejected 10 of 12 spans: span 1: id "a2fb4a1d1a96d31" is not 16 hex characters \(1\); span 3: /,
+  );
+  assert.match(decoded.rejectionMessage, /; and 5 more reasons$/);
 });
 
 test('an all-zero parent id means a root span', () => {
@@ -354,7 +367,7 @@ test('decodes proto3 ListOfSpans as Envoy sends it', () => {
   ]);
   const decoded = decodeZipkinProto(body);
   assert.equal(decoded.rejectedSpans, 1);
-  assert.match(decoded.rejectionMessage, /span 2: id "a2fb4a1d1a96d3" is not 16 hex characters/);
+  assert.equal(decoded.rejectionMessage, 'rejected 1 of 3 spans: span 2: id "a2fb4a1d1a96d3" is not 16 hex characters (1)');
   const [server, local] = decoded.spans;
   assert.ok(server && local);
   assert.equal(server.traceId, '00000000000000005af7183fb1d4cf5f');
@@ -383,6 +396,29 @@ test('decodes proto3 ListOfSpans as Envoy sends it', () => {
   assert.equal(local.serviceName, 'unknown_service');
 });
 
+test('proto3: unknown fields of every wire type are skipped, a negative kind refuses only its span', () => {
+  const span = lenField(
+    1,
+    lenField(1, hexBytes('463ac35c9f6413ad48485a3953bb6124')),
+    lenField(3, hexBytes('a2fb4a1d1a96d312')),
+    fixed64Field(6, 1_700_000_000_000_000n),
+    varintField(7, 2n ** 53n + 1n),
+    fixed32Field(99, 1),
+    concat(varint((100 << 3) | 3), varintField(1, 1), varint((100 << 3) | 4)),
+  );
+  const negativeKind = lenField(
+    1,
+    lenField(1, hexBytes('463ac35c9f6413ad')),
+    lenField(3, hexBytes('a2fb4a1d1a96d313')),
+    varintField(4, -1),
+    fixed64Field(6, 1n),
+  );
+  const decoded = decodeZipkinProto(Buffer.from(concat(span, varintField(2, 5), negativeKind)));
+  assert.equal(decoded.spans.length, 1);
+  assert.equal(decoded.spans[0]!.endTimeUnixNano - decoded.spans[0]!.startTimeUnixNano, (2n ** 53n + 1n) * 1000n);
+  assert.equal(decoded.rejectionMessage, 'rejected 1 of 2 spans: span 1: unknown kind -1 (1)');
+});
+
 test('truncated or random protobuf throws the decode error, never a TypeError', () => {
   const body = encodeListOfSpans([
     {
@@ -396,10 +432,7 @@ test('truncated or random protobuf throws the decode error, never a TypeError', 
   for (let length = 1; length < body.length; length++) {
     assert.throws(() => decodeZipkinProto(body.subarray(0, length)), ZipkinDecodeError, `truncated to ${length}`);
   }
-  let seed = 42;
-  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
-  for (let round = 0; round < 500; round++) {
-    const garbage = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+  for (const [round, garbage] of randomBodies(42, 500, 64).entries()) {
     try {
       // Garbage that happens to parse must still only yield spans with valid ids.
       for (const span of decodeZipkinProto(garbage).spans) {

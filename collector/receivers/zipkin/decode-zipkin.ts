@@ -4,9 +4,9 @@
 // A body that cannot be read at all throws ZipkinDecodeError (HTTP 400 via httpStatusOf). A readable body
 // with some bad spans returns the good ones and counts the rest in rejectedSpans.
 import { MeshscopeError } from '../../errors.js';
-import type { DecodedTraces, Span } from '../../model/model.js';
-import { ProtobufWireError } from './protobuf-reader.js';
-import { InvalidSpanError, RejectionLog } from './span-rejections.js';
+import type { DecodedTraces } from '../../model/model.js';
+import { ProtobufDecodeError } from '../common/protobuf-reader.js';
+import { translateEachSpan } from '../common/rejections.js';
 import { parseJsonSpan } from './zipkin-json.js';
 import { readListOfSpans, validateProtoSpan } from './zipkin-proto.js';
 import type { ZipkinSpanV2 } from './zipkin-span.js';
@@ -35,7 +35,7 @@ export function decodeZipkinProto(body: Buffer): DecodedTraces {
   try {
     return convertEach(readListOfSpans(body), validateProtoSpan);
   } catch (error) {
-    if (error instanceof ProtobufWireError) {
+    if (error instanceof ProtobufDecodeError) {
       throw new ZipkinDecodeError(`Zipkin protobuf body is not a ListOfSpans: ${error.message}`);
     }
     throw error;
@@ -44,15 +44,5 @@ export function decodeZipkinProto(body: Buffer): DecodedTraces {
 
 /** Validates and translates each item, refusing (and counting) only the items that fail. */
 function convertEach<T>(items: readonly T[], validate: (item: T) => ZipkinSpanV2): DecodedTraces {
-  const spans: Span[] = [];
-  const rejections = new RejectionLog();
-  items.forEach((item, index) => {
-    try {
-      spans.push(zipkinSpanToModel(validate(item)));
-    } catch (error) {
-      if (!(error instanceof InvalidSpanError)) throw error;
-      rejections.add(`span ${index}: ${error.message}`);
-    }
-  });
-  return { spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message };
+  return translateEachSpan(items, (item) => zipkinSpanToModel(validate(item)));
 }

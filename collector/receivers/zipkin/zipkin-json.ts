@@ -1,7 +1,7 @@
 // Validation of one element of a Zipkin v2 JSON span array (zipkin2-api.yaml, definitions Span, Endpoint,
 // Annotation, Tags). Anything that does not fit throws InvalidSpanError so only that span is refused.
 import { isIP } from 'node:net';
-import { InvalidSpanError } from './span-rejections.js';
+import { InvalidSpanError } from '../common/rejections.js';
 import type { ZipkinAnnotation, ZipkinEndpoint, ZipkinKind, ZipkinSpanV2 } from './zipkin-span.js';
 import { normalizeParentId, normalizeSpanId, normalizeTraceId } from './zipkin-span.js';
 

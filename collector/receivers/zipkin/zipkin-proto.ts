@@ -1,16 +1,47 @@
 // zipkin.proto (proto3) ListOfSpans, field numbers from openzipkin/zipkin-api's zipkin.proto. Wire-level
-// damage throws ProtobufWireError (the whole body is unusable); a well-formed span with bad content throws
-// InvalidSpanError from validateProtoSpan so only that span is refused.
-import { ProtobufReader, WireType } from './protobuf-reader.js';
-import { InvalidSpanError } from './span-rejections.js';
+// damage throws ProtobufDecodeError (the whole body is unusable); a well-formed span with bad content throws
+// InvalidSpanError from validateProtoSpan so only that span is refused. Unknown fields, and known fields
+// sent with an unexpected wire type, are skipped as protobuf parsers do.
+import { ProtobufReader, WireType, fieldKey } from '../common/protobuf-reader.js';
+import { InvalidSpanError } from '../common/rejections.js';
 import type { ZipkinAnnotation, ZipkinEndpoint, ZipkinKind, ZipkinSpanV2 } from './zipkin-span.js';
 import { normalizeParentId, normalizeSpanId, normalizeTraceId } from './zipkin-span.js';
 
-/** A Span message as it is on the wire, before validation. */
+const { VARINT, I64, LEN } = WireType;
+
+const LIST_OF_SPANS_SPANS = fieldKey(1, LEN);
+
+const SPAN_TRACE_ID = fieldKey(1, LEN);
+const SPAN_PARENT_ID = fieldKey(2, LEN);
+const SPAN_ID = fieldKey(3, LEN);
+const SPAN_KIND = fieldKey(4, VARINT);
+const SPAN_NAME = fieldKey(5, LEN);
+const SPAN_TIMESTAMP = fieldKey(6, I64);
+const SPAN_DURATION = fieldKey(7, VARINT);
+const SPAN_LOCAL_ENDPOINT = fieldKey(8, LEN);
+const SPAN_REMOTE_ENDPOINT = fieldKey(9, LEN);
+const SPAN_ANNOTATIONS = fieldKey(10, LEN);
+const SPAN_TAGS = fieldKey(11, LEN);
+const SPAN_DEBUG = fieldKey(12, VARINT);
+const SPAN_SHARED = fieldKey(13, VARINT);
+
+const ENDPOINT_SERVICE_NAME = fieldKey(1, LEN);
+const ENDPOINT_IPV4 = fieldKey(2, LEN);
+const ENDPOINT_IPV6 = fieldKey(3, LEN);
+const ENDPOINT_PORT = fieldKey(4, VARINT);
+
+const ANNOTATION_TIMESTAMP = fieldKey(1, I64);
+const ANNOTATION_VALUE = fieldKey(2, LEN);
+
+/** map<string, string> entries: key = 1, value = 2. */
+const MAP_ENTRY_KEY = fieldKey(1, LEN);
+const MAP_ENTRY_VALUE = fieldKey(2, LEN);
+
+/** A Span message as it is on the wire, before validation; ids are hex ('' when absent). */
 export interface ProtoSpan {
-  traceId: Uint8Array;
-  parentId: Uint8Array;
-  id: Uint8Array;
+  traceId: string;
+  parentId: string;
+  id: string;
   kind: number;
   name: string;
   timestampUs: bigint;
@@ -28,20 +59,19 @@ export function readListOfSpans(body: Uint8Array): ProtoSpan[] {
   const reader = new ProtobufReader(body);
   const spans: ProtoSpan[] = [];
   while (reader.hasMore()) {
-    const { fieldNumber, wireType } = reader.readTag();
-    if (fieldNumber === 1 && wireType === WireType.LEN) spans.push(readSpan(reader.readMessage()));
-    else reader.skip(wireType);
+    const tag = reader.readTag();
+    if (tag === LIST_OF_SPANS_SPANS) spans.push(readSpan(reader));
+    else reader.skip(tag);
   }
   return spans;
 }
 
-const EMPTY = new Uint8Array(0);
-
 function readSpan(reader: ProtobufReader): ProtoSpan {
+  const outer = reader.enterMessage();
   const span: ProtoSpan = {
-    traceId: EMPTY,
-    parentId: EMPTY,
-    id: EMPTY,
+    traceId: '',
+    parentId: '',
+    id: '',
     kind: 0,
     name: '',
     timestampUs: 0n,
@@ -53,85 +83,69 @@ function readSpan(reader: ProtobufReader): ProtoSpan {
     debug: false,
     shared: false,
   };
-  while (reader.hasMore()) {
-    const { fieldNumber, wireType } = reader.readTag();
-    if (!readSpanField(reader, fieldNumber, wireType, span)) reader.skip(wireType);
-  }
+  while (reader.hasMore()) readSpanField(reader, reader.readTag(), span);
+  reader.exitMessage(outer);
   return span;
 }
 
-/** Reads one known field into `span`; false for unknown fields or unexpected wire types. */
-function readSpanField(reader: ProtobufReader, fieldNumber: number, wireType: number, span: ProtoSpan): boolean {
-  const expected = SPAN_FIELD_WIRE_TYPES[fieldNumber];
-  if (expected === undefined || expected !== wireType) return false;
-  switch (fieldNumber) {
-    case 1: span.traceId = reader.readBytes(); break;
-    case 2: span.parentId = reader.readBytes(); break;
-    case 3: span.id = reader.readBytes(); break;
-    case 4: span.kind = reader.readInt32(); break;
-    case 5: span.name = reader.readString(); break;
-    case 6: span.timestampUs = reader.readFixed64(); break;
-    case 7: span.durationUs = reader.readVarint(); break;
-    case 8: span.localEndpoint = readEndpoint(reader.readMessage()); break;
-    case 9: span.remoteEndpoint = readEndpoint(reader.readMessage()); break;
-    case 10: span.annotations.push(readAnnotation(reader.readMessage())); break;
-    case 11: span.tags.push(readTagEntry(reader.readMessage())); break;
-    case 12: span.debug = reader.readBool(); break;
-    case 13: span.shared = reader.readBool(); break;
+function readSpanField(reader: ProtobufReader, tag: number, span: ProtoSpan): void {
+  switch (tag) {
+    case SPAN_TRACE_ID: span.traceId = reader.readHex(); break;
+    case SPAN_PARENT_ID: span.parentId = reader.readHex(); break;
+    case SPAN_ID: span.id = reader.readHex(); break;
+    case SPAN_KIND: span.kind = reader.readInt32(); break;
+    case SPAN_NAME: span.name = reader.readString(); break;
+    case SPAN_TIMESTAMP: span.timestampUs = reader.readFixed64(); break;
+    case SPAN_DURATION: span.durationUs = reader.readUint64(); break;
+    case SPAN_LOCAL_ENDPOINT: span.localEndpoint = readEndpoint(reader); break;
+    case SPAN_REMOTE_ENDPOINT: span.remoteEndpoint = readEndpoint(reader); break;
+    case SPAN_ANNOTATIONS: span.annotations.push(readAnnotation(reader)); break;
+    case SPAN_TAGS: span.tags.push(readTagEntry(reader)); break;
+    case SPAN_DEBUG: span.debug = reader.readBool(); break;
+    case SPAN_SHARED: span.shared = reader.readBool(); break;
+    default: reader.skip(tag);
   }
-  return true;
 }
 
-const SPAN_FIELD_WIRE_TYPES: Record<number, number> = {
-  1: WireType.LEN,
-  2: WireType.LEN,
-  3: WireType.LEN,
-  4: WireType.VARINT,
-  5: WireType.LEN,
-  6: WireType.I64,
-  7: WireType.VARINT,
-  8: WireType.LEN,
-  9: WireType.LEN,
-  10: WireType.LEN,
-  11: WireType.LEN,
-  12: WireType.VARINT,
-  13: WireType.VARINT,
-};
-
 function readEndpoint(reader: ProtobufReader): ZipkinEndpoint {
+  const outer = reader.enterMessage();
   const endpoint: ZipkinEndpoint = { serviceName: '', ipv4: '', ipv6: '', port: 0 };
   while (reader.hasMore()) {
-    const { fieldNumber, wireType } = reader.readTag();
-    if (fieldNumber === 1 && wireType === WireType.LEN) endpoint.serviceName = reader.readString();
-    else if (fieldNumber === 2 && wireType === WireType.LEN) endpoint.ipv4 = formatIpv4(reader.readBytes());
-    else if (fieldNumber === 3 && wireType === WireType.LEN) endpoint.ipv6 = formatIpv6(reader.readBytes());
-    else if (fieldNumber === 4 && wireType === WireType.VARINT) endpoint.port = validPort(reader.readInt32());
-    else reader.skip(wireType);
+    const tag = reader.readTag();
+    if (tag === ENDPOINT_SERVICE_NAME) endpoint.serviceName = reader.readString();
+    else if (tag === ENDPOINT_IPV4) endpoint.ipv4 = formatIpv4(reader.readBytes());
+    else if (tag === ENDPOINT_IPV6) endpoint.ipv6 = formatIpv6(reader.readBytes());
+    else if (tag === ENDPOINT_PORT) endpoint.port = validPort(reader.readInt32());
+    else reader.skip(tag);
   }
+  reader.exitMessage(outer);
   return endpoint;
 }
 
 function readAnnotation(reader: ProtobufReader): { timestampUs: bigint; value: string } {
+  const outer = reader.enterMessage();
   const annotation = { timestampUs: 0n, value: '' };
   while (reader.hasMore()) {
-    const { fieldNumber, wireType } = reader.readTag();
-    if (fieldNumber === 1 && wireType === WireType.I64) annotation.timestampUs = reader.readFixed64();
-    else if (fieldNumber === 2 && wireType === WireType.LEN) annotation.value = reader.readString();
-    else reader.skip(wireType);
+    const tag = reader.readTag();
+    if (tag === ANNOTATION_TIMESTAMP) annotation.timestampUs = reader.readFixed64();
+    else if (tag === ANNOTATION_VALUE) annotation.value = reader.readString();
+    else reader.skip(tag);
   }
+  reader.exitMessage(outer);
   return annotation;
 }
 
-/** A map<string, string> entry: key = 1, value = 2. */
 function readTagEntry(reader: ProtobufReader): [string, string] {
+  const outer = reader.enterMessage();
   let key = '';
   let value = '';
   while (reader.hasMore()) {
-    const { fieldNumber, wireType } = reader.readTag();
-    if (fieldNumber === 1 && wireType === WireType.LEN) key = reader.readString();
-    else if (fieldNumber === 2 && wireType === WireType.LEN) value = reader.readString();
-    else reader.skip(wireType);
+    const tag = reader.readTag();
+    if (tag === MAP_ENTRY_KEY) key = reader.readString();
+    else if (tag === MAP_ENTRY_VALUE) value = reader.readString();
+    else reader.skip(tag);
   }
+  reader.exitMessage(outer);
   return [key, value];
 }
 
@@ -172,16 +186,16 @@ const KIND_BY_NUMBER: Record<number, ZipkinKind | undefined> = {
 
 /** Applies the same rules as the JSON path; throws InvalidSpanError for the span at hand. */
 export function validateProtoSpan(span: ProtoSpan): ZipkinSpanV2 {
-  if (span.traceId.length === 0) throw new InvalidSpanError('traceId missing');
-  if (span.id.length === 0) throw new InvalidSpanError('id missing');
+  if (span.traceId === '') throw new InvalidSpanError('traceId missing');
+  if (span.id === '') throw new InvalidSpanError('id missing');
   if (span.kind !== 0 && KIND_BY_NUMBER[span.kind] === undefined) {
     throw new InvalidSpanError(`unknown kind ${span.kind}`);
   }
   if (span.timestampUs === 0n) throw new InvalidSpanError('timestamp missing');
   return {
-    traceId: normalizeTraceId(toHex(span.traceId)),
-    id: normalizeSpanId(toHex(span.id)),
-    parentId: normalizeParentId(toHex(span.parentId)),
+    traceId: normalizeTraceId(span.traceId),
+    id: normalizeSpanId(span.id),
+    parentId: normalizeParentId(span.parentId),
     name: span.name,
     kind: KIND_BY_NUMBER[span.kind],
     startTimeUnixNano: span.timestampUs * 1000n,
@@ -197,8 +211,4 @@ export function validateProtoSpan(span: ProtoSpan): ZipkinSpanV2 {
 
 function toModelAnnotation(annotation: { timestampUs: bigint; value: string }): ZipkinAnnotation {
   return { timeUnixNano: annotation.timestampUs * 1000n, value: annotation.value };
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 }

@@ -4,8 +4,8 @@
 import type { Attribute, Span, SpanEvent } from '../../model/model.js';
 import { SpanKind } from '../../model/model.js';
 import { isValidSpanId, isValidTraceId, serviceNameOf, stringValue } from '../../model/attributes.js';
-import { InvalidSpanError } from './span-rejections.js';
-import { int64Value, mergeResourceAttributes, splitConventionTags } from './tag-conventions.js';
+import { InvalidSpanError } from '../common/rejections.js';
+import { int64Value, mergeResourceAttributes, splitConventionTags } from '../common/tag-conventions.js';
 
 export type ZipkinKind = 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
 
