@@ -7,6 +7,7 @@ import { close, listen } from './http/server.js';
 import { IngestPipeline } from './pipeline.js';
 import { ServiceGraphProcessor } from './processors/service-graph.js';
 import { DEFAULT_SPAN_LIMITS } from './processors/span-limits.js';
+import { MemoryBudget } from './receivers/memory-budget.js';
 import { createJaegerHttpServer } from './receivers/jaeger/http-receiver.js';
 import { bindGrpc, createOtlpGrpcServer, shutdownGrpc } from './receivers/otlp/grpc-receiver.js';
 import { createOtlpHttpServer } from './receivers/otlp/http-receiver.js';
@@ -76,7 +77,9 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
         },
       });
       pipeline.start();
-      const receiverOptions = { pipeline, metrics, token: config.ingestToken, maxRequestBytes: config.maxRequestBytes };
+      const memoryBudget = new MemoryBudget(config.maxInflightBytes);
+      metrics.observeInflightBytes(() => memoryBudget.used);
+      const receiverOptions = { pipeline, metrics, token: config.ingestToken, maxRequestBytes: config.maxRequestBytes, memoryBudget };
       const receivers: [keyof BoundPorts, Server, number][] = [
         ['otlpHttp', createOtlpHttpServer(receiverOptions), config.otlpHttpPort],
         ['zipkin', createZipkinHttpServer(receiverOptions), config.zipkinPort],

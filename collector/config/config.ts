@@ -21,6 +21,8 @@ export interface Config {
   maxQueuedItems: number;
   /** Largest request body after decompression. */
   maxRequestBytes: number;
+  /** Request bytes all receivers together may hold in memory; beyond it ingest answers 503. */
+  maxInflightBytes: number;
   /** How long the service graph waits for the other half of a call. */
   serviceGraphWaitMs: number;
   /** Attributes kept per span (beyond: dropped and counted). */
@@ -54,6 +56,7 @@ export function loadConfig(env: Env = process.env): Config {
     queryToken: env.MESHSCOPE_QUERY_TOKEN || undefined,
     maxQueuedItems: positiveInt(env, 'MESHSCOPE_MAX_QUEUED_ITEMS', 200_000),
     maxRequestBytes: positiveInt(env, 'MESHSCOPE_MAX_REQUEST_BYTES', 20 * MIB),
+    maxInflightBytes: positiveInt(env, 'MESHSCOPE_MAX_INFLIGHT_BYTES', 128 * MIB),
     serviceGraphWaitMs: durationMs(env, 'MESHSCOPE_SERVICE_GRAPH_WAIT', 120_000),
     maxAttributesPerSpan: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTES_PER_SPAN', 128),
     maxAttributeValueLength: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTE_LENGTH', 16_384),

@@ -1,12 +1,14 @@
 // The HTTP listener every push receiver shares (OTLP/HTTP, Zipkin, Jaeger): routing by exact path, POST
-// only, bearer-token check, bounded body reading, and one mapping from errors to status codes. Each
-// receiver supplies its handlers and how it renders an error body.
+// only, bearer-token and media-type checks before any body is read, bounded body reading charged to the
+// shared memory budget, and one mapping from errors to status codes. Each receiver supplies its routes
+// and how it renders an error body.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { MeshscopeError, httpStatusOf, publicMessageOf } from '../errors.js';
 import { bearerTokenMatches } from '../http/server.js';
 import type { IngestPipeline, ReceiverLabel } from '../pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
-import { readBody } from './read-body.js';
+import type { MemoryBudget } from './memory-budget.js';
+import { mediaTypeOf, readBody } from './read-body.js';
 
 export interface IngestReply {
   status: number;
@@ -20,16 +22,20 @@ export interface ReceiverOptions {
   metrics: SelfMetrics;
   token: string | undefined;
   maxRequestBytes: number;
+  memoryBudget: MemoryBudget;
 }
 
 export type IngestHandler = (request: IncomingMessage, body: Buffer) => Promise<IngestReply>;
 
-export interface IngestServerOptions {
+export interface IngestRoute {
+  /** Accepted Content-Type media types ('' accepts a request without one). */
+  mediaTypes: readonly string[];
+  handle: IngestHandler;
+}
+
+export interface IngestServerOptions extends Omit<ReceiverOptions, 'pipeline'> {
   label: ReceiverLabel;
-  routes: Record<string, IngestHandler>;
-  token: string | undefined;
-  maxRequestBytes: number;
-  metrics: SelfMetrics;
+  routes: Record<string, IngestRoute>;
   /** The error body in the receiver's own format (OTLP: a google.rpc.Status; others: text). */
   renderError?: (request: IncomingMessage, status: number, message: string) => { contentType: string; body: Buffer | string };
 }
@@ -49,13 +55,16 @@ export function createIngestServer(options: IngestServerOptions): http.Server {
 
 async function handle(options: IngestServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   let bodyConsumed = false;
+  const lease = options.memoryBudget.lease();
   try {
     const handler = route(options, request);
-    const body = await readBody(request, options.maxRequestBytes);
+    const body = await readBody(request, options.maxRequestBytes, lease);
     bodyConsumed = true;
     const reply = await handler(request, body);
+    lease.release();
     send(response, reply);
   } catch (error) {
+    lease.release();
     // Answering before the client has finished sending makes many clients see a reset instead of our
     // status, so discard the rest of the body first (bounded in time, never buffered).
     if (!bodyConsumed && !(await discardBody(request, DISCARD_TIMEOUT_MS))) response.setHeader('Connection', 'close');
@@ -68,6 +77,7 @@ const DISCARD_TIMEOUT_MS = 10_000;
 /** Reads and drops what is left of the request; false when it did not end in time. */
 function discardBody(request: IncomingMessage, timeoutMs: number): Promise<boolean> {
   if (request.complete) return Promise.resolve(true);
+  if (request.destroyed) return Promise.resolve(false);
   request.unpipe();
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -84,13 +94,18 @@ function discardBody(request: IncomingMessage, timeoutMs: number): Promise<boole
 
 function route(options: IngestServerOptions, request: IncomingMessage): IngestHandler {
   const path = (request.url ?? '/').split('?')[0]!;
-  const handler = options.routes[path];
-  if (!handler) throw new MeshscopeError('not_found', `no route for ${path}; this port serves ${Object.keys(options.routes).join(', ')}`);
+  const route = options.routes[path];
+  if (!route) throw new MeshscopeError('not_found', `no route for ${path}; this port serves ${Object.keys(options.routes).join(', ')}`);
   if (request.method !== 'POST') throw new MethodNotAllowed(path);
   if (!bearerTokenMatches(request.headers, options.token)) {
     throw new MeshscopeError('unauthorized', 'missing or wrong bearer token (Authorization: Bearer <MESHSCOPE_INGEST_TOKEN>)');
   }
-  return handler;
+  const mediaType = mediaTypeOf(request);
+  if (!route.mediaTypes.includes(mediaType)) {
+    const accepted = route.mediaTypes.filter((type) => type !== '').join(' or ');
+    throw new MeshscopeError('unsupported_media_type', `Content-Type must be ${accepted}, got '${mediaType || 'none'}'`);
+  }
+  return route.handle;
 }
 
 class MethodNotAllowed extends Error {

@@ -53,6 +53,18 @@ export class SelfMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'meshscope_' });
   }
 
+  /** Exposes the request bytes receivers hold in memory, read at scrape time. */
+  observeInflightBytes(used: () => number): void {
+    new Gauge({
+      name: 'meshscope_receiver_inflight_bytes',
+      help: 'Request bytes all receivers hold in memory right now (capped by MESHSCOPE_MAX_INFLIGHT_BYTES).',
+      registers: [this.registry],
+      collect() {
+        this.set(used());
+      },
+    });
+  }
+
   /** Exposes the service-graph processor's counters, read at scrape time. */
   observeServiceGraph(stats: () => ServiceGraphStats): void {
     const counters: [keyof ServiceGraphStats, string, string][] = [

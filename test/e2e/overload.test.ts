@@ -2,12 +2,15 @@
 // without bound, and everything it did acknowledge is readable.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { getJson, startHub, type RunningHub } from './harness.js';
 
 let hub: RunningHub;
 
 before(async () => {
-  hub = await startHub({ env: { MESHSCOPE_MAX_QUEUED_ITEMS: '1' } });
+  hub = await startHub({ env: { MESHSCOPE_MAX_QUEUED_ITEMS: '1', MESHSCOPE_MAX_INFLIGHT_BYTES: String(64 * 1024 * 1024) } });
 });
 
 after(async () => {
@@ -49,4 +52,48 @@ test('a flood of concurrent requests gets 503 + Retry-After for what does not fi
     assert.equal(status, 200);
     assert.equal(body.data[0].spans.length, 200);
   }
+});
+
+async function inflightBytes(): Promise<number> {
+  const text = await (await fetch(`${hub.queryUrl}/metrics`)).text();
+  return Number(/^meshscope_receiver_inflight_bytes (\d+)/m.exec(text)![1]);
+}
+
+function peakRssMiB(pid: number): number {
+  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+test('many small gzip bodies that inflate to the size limit cannot add up beyond the memory budget', async () => {
+  const inflatesTo19MiB = gzipSync(Buffer.alloc(19 * 1024 * 1024, 0x41));
+  const statuses = await Promise.all(
+    Array.from({ length: 40 }, async () => {
+      const response = await fetch(`${hub.otlpHttpUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+        body: new Uint8Array(inflatesTo19MiB),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    }),
+  );
+  assert.ok(statuses.includes(503), `some refused as overloaded: ${statuses}`);
+  assert.ok(statuses.every((status) => status === 503 || status === 400), `the rest are undecodable: ${statuses}`);
+  // 40 x 19 MiB would be 760 MiB; the 64 MiB budget keeps the hub far below that.
+  assert.ok(peakRssMiB(hub.process.pid!) < 400, `peak RSS ${peakRssMiB(hub.process.pid!)} MiB`);
+  assert.equal(await inflightBytes(), 0);
+});
+
+test('an aborted gzip upload is settled and its memory returned', async () => {
+  const url = new URL(hub.otlpHttpUrl);
+  const body = gzipSync(Buffer.alloc(1024 * 1024, 0x42));
+  const socket = net.connect(Number(url.port), url.hostname);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(body.subarray(0, body.length - 16));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  socket.destroy();
+  const deadline = Date.now() + 5000;
+  while ((await inflightBytes()) !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await inflightBytes(), 0);
+  assert.equal((await fetch(`${hub.queryUrl}/ready`)).status, 200);
 });

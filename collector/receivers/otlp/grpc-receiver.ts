@@ -17,6 +17,8 @@ export function createOtlpGrpcServer(options: ReceiverOptions): grpc.Server {
   const { pipeline } = options;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxRequestBytes,
+    // grpc-js buffers whole messages before our handler runs; bound how many one connection may send at once.
+    'grpc.max_concurrent_streams': 16,
     'grpc.keepalive_permit_without_calls': 1,
   });
   const services: [string, ExportSignal, Ingest][] = [
@@ -91,7 +93,12 @@ function exportHandler(options: ReceiverOptions, signal: ExportSignal, ingest: I
       callback({ code: GrpcCode.UNAUTHENTICATED, details: 'missing or wrong bearer token (authorization: Bearer <MESHSCOPE_INGEST_TOKEN>)' });
       return;
     }
-    ingest(call.request).then(
+    const lease = options.memoryBudget.lease();
+    const run = async () => {
+      lease.grow(call.request.length);
+      return ingest(call.request);
+    };
+    run().finally(() => lease.release()).then(
       (result) => callback(null, encodeExportResponse(signal, result.rejected, result.message).protobuf),
       (error: unknown) => {
         const code = grpcCodeOf(error);
