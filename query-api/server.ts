@@ -5,6 +5,7 @@ import { bearerTokenMatches } from '../collector/http/server.js';
 import type { Storage } from '../collector/storage/api.js';
 import type { SelfMetrics } from '../collector/telemetry/self-metrics.js';
 import { apiNotFound, jaegerRoutes } from './routes/jaeger-routes.js';
+import { jaegerV3Routes } from './routes/jaeger-v3-routes.js';
 
 export interface HealthOptions {
   metrics: SelfMetrics;
@@ -41,7 +42,9 @@ export function healthApp(options: HealthOptions): Express {
 export function queryApp(options: QueryAppOptions): Express {
   const app = healthApp(options);
   app.use(requireToken(options.token));
-  app.use(jaegerRoutes({ traces: options.storage.traces, dependencies: options.storage.dependencies }));
+  const readers = { traces: options.storage.traces, dependencies: options.storage.dependencies };
+  app.use(jaegerRoutes(readers));
+  app.use(jaegerV3Routes(readers)); // what current Jaeger UI and Grafana's gRPC-gateway mode call
   app.use('/api', apiNotFound); // last, so it never shadows an /api router mounted above
   return app;
 }

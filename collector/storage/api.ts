@@ -16,8 +16,10 @@ export interface StorageWriter {
   /**
    * Stores a batch. Resolves only once the whole batch is durable: it survives the process being killed
    * (kill -9) the moment the promise resolves, so a receiver may acknowledge it to the client then.
-   * Span writes are idempotent: writing the same (traceId, spanId, kind) again replaces the span, so a
-   * client retry never duplicates. Rejects with a MeshscopeError (retryable when the store is busy).
+   * Span writes are idempotent as readers see them: writing the same (traceId, spanId, kind) again
+   * supersedes the earlier write (the store may keep both rows), and reads return each (traceId, spanId,
+   * kind) once with the content last written, so a client retry never shows a duplicate. Rejects with a
+   * MeshscopeError (retryable when the store is busy).
    */
   write(batch: WriteBatch): Promise<void>;
 }
@@ -26,7 +28,12 @@ export interface TraceQuery {
   serviceName: string;
   /** Matches the span name exactly. */
   operationName?: string;
-  /** Every pair must match one span's attribute (or its resource's) exactly, as text. */
+  /**
+   * Every pair must match one span exactly, as text: an attribute of the span or of its resource, or one
+   * of the tags Jaeger synthesises from span fields: `span.kind` (server, client, producer, consumer,
+   * internal), `otel.status_code` (OK, ERROR), `error` (true when the status is ERROR) and
+   * `otel.status_description` (the status message).
+   */
   tags: Record<string, string>;
   startTimeMinUs: number;
   startTimeMaxUs: number;

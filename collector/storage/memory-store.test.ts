@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeshscopeError } from '../errors.js';
-import { SpanKind, type ServiceGraphEdge } from '../model/model.js';
+import { SpanKind, StatusCode, type ServiceGraphEdge } from '../model/model.js';
 import { MemoryStorage } from './memory-store.js';
 import { emptyBatch, makeSpan, randomTraceId, serviceResource } from './sqlite/test-fixtures.js';
 
@@ -72,4 +72,26 @@ test('memory store: edges add up per key', async () => {
     { ...edge, calls: 2, failedCalls: 2, serverLatencyBuckets: [2, 0], serverLatencySumSeconds: 1, clientLatencyBuckets: [0, 2], clientLatencySumSeconds: 2 },
   ]);
   assert.deepEqual(await storage.dependencies.getServiceGraphEdges(0, 60_000), []);
+});
+
+test('memory store: tags Jaeger synthesises from span kind and status match like attributes', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const failed = makeSpan({ kind: SpanKind.CLIENT, status: { code: StatusCode.ERROR, message: 'boom' } });
+  const ok = makeSpan({ kind: SpanKind.CONSUMER, status: { code: StatusCode.OK, message: '' } });
+  const explicit = makeSpan({ kind: SpanKind.SERVER, attributes: [{ key: 'error', value: { type: 'bool', value: true } }] });
+  await storage.writer.write({ ...emptyBatch(), spans: [failed, ok, explicit] });
+  const ids = async (tags: Record<string, string>): Promise<string[]> =>
+    (
+      await storage.traces.findTraces({ serviceName: 'frontend', tags, startTimeMinUs: 0, startTimeMaxUs: Number.MAX_SAFE_INTEGER, limit: 10 })
+    )
+      .map((trace) => trace[0].traceId)
+      .sort();
+
+  assert.deepEqual(await ids({ error: 'true' }), [failed.traceId, explicit.traceId].sort());
+  assert.deepEqual(await ids({ 'otel.status_code': 'ERROR', 'otel.status_description': 'boom' }), [failed.traceId]);
+  assert.deepEqual(await ids({ 'otel.status_code': 'OK' }), [ok.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'consumer' }), [ok.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'server', error: 'true' }), [explicit.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'client', 'otel.status_code': 'OK' }), []);
 });

@@ -5,6 +5,7 @@ import type { LogRecord, Metric, ServiceGraphEdge, Span, SpanKind } from '../mod
 import { attributeValueToString } from '../model/attributes.js';
 import { MeshscopeError } from '../errors.js';
 import type { DependencyReader, Operation, Storage, TraceQuery, TraceReader, WriteBatch } from './api.js';
+import { hasSyntheticTag } from './synthetic-tags.js';
 
 export class MemoryStorage implements Storage {
   private readonly spansByTrace = new Map<string, Map<string, Span>>();
@@ -133,7 +134,8 @@ function spanMatches(span: Span, query: TraceQuery): boolean {
   return Object.entries(query.tags).every(
     ([key, value]) =>
       span.attributes.some((a) => a.key === key && attributeValueToString(a.value) === value) ||
-      span.resource.attributes.some((a) => a.key === key && attributeValueToString(a.value) === value),
+      span.resource.attributes.some((a) => a.key === key && attributeValueToString(a.value) === value) ||
+      hasSyntheticTag(span.kind, span.status, key, value),
   );
 }
 

@@ -25,6 +25,14 @@ test('rejects what Go rejects, and days outside lookbacks', () => {
   }
 });
 
+test('rejects values beyond int64 nanoseconds, as time.ParseDuration does', () => {
+  assert.equal(parseGoDurationNs(`${'9'.repeat(400)}h`), undefined);
+  assert.equal(parseGoDurationNs('2562048h'), undefined); // just past Go's maximum of 2562047h47m16.854775807s
+  assert.equal(parseGoDurationNs('-2562048h'), undefined);
+  assert.equal(parseGoDurationNs('2562047h'), 2562047 * 3_600e9);
+  assert.equal(parseLookbackNs('1000000w'), undefined);
+});
+
 test('lookbacks also take days and weeks', () => {
   assert.equal(parseLookbackNs('2d'), 2 * 86_400e9);
   assert.equal(parseLookbackNs('1w'), 7 * 86_400e9);

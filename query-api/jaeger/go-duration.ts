@@ -18,6 +18,9 @@ const NS_PER_LOOKBACK_UNIT: Record<string, number> = { ...NS_PER_UNIT, d: 86_400
 // One "<number><unit>" term; Go allows "1.", ".5" but not "." alone.
 const TERM = /^(\d+\.?\d*|\.\d+)([^\d.]+)/;
 
+/** Go's Duration is an int64 of nanoseconds; time.ParseDuration refuses anything larger ("invalid duration"). */
+const MAX_DURATION_NS = 9_223_372_036_854_775_807;
+
 /** Nanoseconds of a Go duration such as 1.5s, 200ms, 10us, 1m30s or 0; undefined when malformed. */
 export function parseGoDurationNs(text: string): number | undefined {
   return parseDurationNs(text, NS_PER_UNIT);
@@ -45,6 +48,9 @@ function parseDurationNs(text: string, units: Record<string, number>): number | 
     totalNs += Number(term[1]) * perUnit;
     rest = rest.slice(term[0].length);
   }
+  // A double cannot tell int64's last few units apart, so the bound is approximate at the edge; it
+  // still refuses the absurd (hundreds of digits would otherwise become Infinity).
+  if (!Number.isFinite(totalNs) || totalNs > MAX_DURATION_NS) return undefined;
   return sign * Math.round(totalNs);
 }
 

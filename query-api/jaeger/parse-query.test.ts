@@ -79,6 +79,11 @@ test('lookback sets the window when start is absent; limit is clamped', () => {
   assert.equal(query(parseTraceSearch({ service: 'cart', lookback: '30m' }, NOW_US)).startTimeMinUs, NOW_US - 1_800_000_000);
 });
 
+test('tags=null is no tags, as Go unmarshals null into a map', () => {
+  assert.deepEqual(query(parseTraceSearch({ service: 's', tags: 'null' }, NOW_US)).tags, {});
+  assert.deepEqual(query(parseTraceSearch({ service: 's', tag: 'a:1', tags: 'null' }, NOW_US)).tags, { a: '1' });
+});
+
 test('a later JSON tags value wins over tag=, as in Jaeger', () => {
   const parsed = query(parseTraceSearch({ service: 's', tag: 'error:false', tags: '{"error":"true"}' }, NOW_US));
   assert.deepEqual(parsed.tags, { error: 'true' });

@@ -85,20 +85,25 @@ function parseTagPairs(values: string[], context: z.RefinementCtx<string[]>): [s
 function parseTagMaps(values: string[], context: z.RefinementCtx<string[]>): [string, string][] {
   const pairs: [string, string][] = [];
   for (const value of values) {
-    const entries = jsonStringMapEntries(value);
+    const entries = parseJsonStringMap(value);
     if (entries === undefined) context.addIssue(`expected a JSON object of string values such as {"error":"true"}, got '${value}'`);
     else pairs.push(...entries);
   }
   return pairs;
 }
 
-function jsonStringMapEntries(text: string): [string, string][] | undefined {
+/**
+ * The entries of a JSON object of strings, as Go's json.Unmarshal fills a map[string]string: `null` is no
+ * entries (Jaeger accepts `tags=null`), anything else that is not such an object is undefined.
+ */
+export function parseJsonStringMap(text: string): [string, string][] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (parsed === null) return [];
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   const entries = Object.entries(parsed);
   return entries.every((entry): entry is [string, string] => typeof entry[1] === 'string') ? entries : undefined;

@@ -243,3 +243,24 @@ test('a storage failure is a 500 that does not leak the cause', async (t) => {
   }
   assert.equal(logged.mock.callCount(), 1);
 });
+
+test('a malformed percent-escape in a path parameter is a 400, not a logged 500', async (t) => {
+  const logged = t.mock.method(console, 'error', () => undefined);
+  assertError(await get('/api/traces/%ZZ'), 400, /Failed to decode param/);
+  assertError(await get('/api/services/%E0%A4%A/operations'), 400, /Failed to decode param/);
+  assert.equal(logged.mock.callCount(), 0);
+});
+
+test('features Meshscope does not offer answer 501 in the structured envelope, as disabled ones do in Jaeger', async () => {
+  for (const path of ['/api/metrics/latencies?service=x', '/api/metrics/calls', '/api/metrics/errors', '/api/metrics/minstep']) {
+    assertError(await get(path), 501, /^the Monitor tab \(service performance metrics\) is not available in Meshscope$/);
+  }
+  assertError(await get('/api/quality-metrics'), 501, /^the data quality metrics API is not available/);
+  for (const [path, feature] of [
+    [`/api/archive/${CHECKOUT_TRACE}`, /^trace archiving is not available/],
+    ['/api/transform', /^the OTLP transform API is not available/],
+  ] as const) {
+    const response = await fetch(baseUrl + path, { method: 'POST', body: '{}' });
+    assertError({ status: response.status, body: await response.json() }, 501, feature);
+  }
+});

@@ -1,8 +1,7 @@
 // Jaeger's HTTP query API (what Jaeger UI and Grafana's Jaeger data source call). Routes only validate,
 // call the service and wrap the answer in Jaeger's envelope; every error goes to one handler.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { z } from 'zod';
-import { MeshscopeError, badRequest, httpStatusOf, publicMessageOf } from '../../collector/errors.js';
+import { MeshscopeError } from '../../collector/errors.js';
 import { SpanKind } from '../../collector/model/model.js';
 import type { DependencyReader, TraceReader } from '../../collector/storage/api.js';
 import { DEFAULT_MAX_CLOCK_SKEW_ADJUST_US, standardAdjusters } from '../jaeger/adjusters.js';
@@ -13,7 +12,7 @@ import {
   parseTraceSearch,
 } from '../jaeger/parse-query.js';
 import { JaegerQueryService } from '../services/jaeger-query-service.js';
-import { describeZodError } from '../validate.js';
+import { clientErrorOf } from './client-error.js';
 
 export interface JaegerRoutesDeps {
   traces: TraceReader;
@@ -94,8 +93,26 @@ export function jaegerRoutes(deps: JaegerRoutesDeps): express.Router {
     response.json(structured(await service.getDependencies(parseDependenciesQuery(request.query, nowMs()))));
   });
 
+  for (const metric of ['latencies', 'calls', 'errors', 'minstep']) {
+    router.get(`/api/metrics/${metric}`, notImplemented('the Monitor tab (service performance metrics)'));
+  }
+  router.post('/api/archive/:traceID', notImplemented('trace archiving'));
+  router.post('/api/transform', notImplemented('the OTLP transform API'));
+  router.get('/api/quality-metrics', notImplemented('the data quality metrics API'));
+
   router.use(jaegerErrorHandler);
   return router;
+}
+
+/**
+ * Jaeger answers 501 for a feature its deployment has disabled; Jaeger UI then hides or explains the
+ * feature instead of reporting a broken server.
+ */
+function notImplemented(feature: string) {
+  return (_request: Request, response: Response): void => {
+    const status = 501;
+    response.status(status).json(structured(null, { errors: [{ code: status, msg: `${feature} is not available in Meshscope` }] }));
+  };
 }
 
 /**
@@ -111,17 +128,15 @@ function structured<Data>(data: Data, extra: Partial<StructuredResponse<Data>> =
   return { data, total: 0, limit: 0, offset: 0, errors: null, ...extra };
 }
 
-/** One place maps errors to status and body; zod failures are the client's fault, so 400. */
+/** One place maps errors to status and body (clientErrorOf decides both). */
 function jaegerErrorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
   if (response.headersSent) return next(error);
-  sendError(response, error instanceof z.ZodError ? badRequest(describeZodError(error)) : error);
+  sendError(response, error);
 }
 
 function sendError(response: Response, error: unknown): void {
-  const status = httpStatusOf(error);
+  const { status, message, retryAfterSeconds } = clientErrorOf(error);
   if (status >= 500) console.error('meshscope: query API request failed:', error);
-  if (error instanceof MeshscopeError && error.retryAfterSeconds !== undefined) {
-    response.set('Retry-After', String(error.retryAfterSeconds));
-  }
-  response.status(status).json(structured(null, { errors: [{ code: status, msg: publicMessageOf(error) }] }));
+  if (retryAfterSeconds !== undefined) response.set('Retry-After', String(retryAfterSeconds));
+  response.status(status).json(structured(null, { errors: [{ code: status, msg: message }] }));
 }

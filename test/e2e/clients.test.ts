@@ -125,6 +125,27 @@ test('Envoy-style Zipkin: the shared server half gets its own id and hangs under
   assert.equal(body.data[0].processes[server.processID].serviceName, 'envoy-reviews');
 });
 
+test('API v3 (current Jaeger UI, Grafana gateway mode) reads the same data as OTLP JSON', async () => {
+  const recorded = recordCheckoutTrace('v3');
+  await exportSpans(new OtlpProtoExporter({ url: `${hub.otlpHttpUrl}/v1/traces` }), recorded.all);
+  const services = await getJson(`${hub.queryUrl}/api/v3/services`);
+  assert.ok(services.body.services.includes('v3-payments'));
+  const trace = await getJson(`${hub.queryUrl}/api/v3/traces/${recorded.traceId}`);
+  assert.equal(trace.status, 200, JSON.stringify(trace.body));
+  const spans = trace.body.result.resourceSpans.flatMap((resourceSpans: any) => resourceSpans.scopeSpans.flatMap((scope: any) => scope.spans));
+  assert.equal(spans.length, 4);
+  assert.ok(spans.every((span: any) => span.traceId === recorded.traceId));
+  const now = Date.now();
+  const window = `query.startTimeMin=${new Date(now - 3_600_000).toISOString()}&query.startTimeMax=${new Date(now + 60_000).toISOString()}`;
+  const summaries = await getJson(`${hub.queryUrl}/api/v3/trace-summaries?query.serviceName=v3-frontend&${window}`);
+  assert.equal(summaries.status, 200, JSON.stringify(summaries.body));
+  const [summary] = summaries.body.summaries;
+  assert.equal(summary.traceId, recorded.traceId);
+  assert.equal(summary.spanCount, 4);
+  assert.equal(summary.errorSpanCount, 1);
+  assert.equal(summary.rootServiceName, 'v3-frontend');
+});
+
 function tag(span: any, key: string): unknown {
   return span.tags.find((candidate: any) => candidate.key === key)?.value;
 }

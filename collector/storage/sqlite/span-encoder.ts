@@ -3,9 +3,11 @@
 // sqlite-writer.bench: 5.2 ms per 500-span batch in postMessage alone); these columns are mostly
 // transferable typed arrays and flat strings, and the body JSON is produced once instead of cloned
 // and then encoded.
-import type { Resource, Span, InstrumentationScope } from '../../model/model.js';
+import { StatusCode, type InstrumentationScope, type Resource, type Span } from '../../model/model.js';
 import { attributeValueToString } from '../../model/attributes.js';
-import { encodeResource, encodeScope, encodeSpanBody, tagHash } from './codec.js';
+import { statusTags } from '../synthetic-tags.js';
+import { encodeResource, encodeScope, encodeSpanBody } from './codec.js';
+import { addTag, filterColumn, newFilterWords } from './tag-filter.js';
 
 /** The spans of one batch, column by column; index i of every column describes span i. */
 export interface EncodedSpans {
@@ -25,9 +27,8 @@ export interface EncodedSpans {
   scopeIndexes: Uint32Array;
   scopes: string[];
   bodies: string[];
-  /** Tag hashes of span i are tagHashes[tagOffsets[i] .. tagOffsets[i + 1]). */
-  tagHashes: Float64Array;
-  tagOffsets: Uint32Array;
+  /** Span i's tag filter (tag-filter.ts) columns are tagFilters[2i] and tagFilters[2i + 1]. */
+  tagFilters: Float64Array;
 }
 
 export function encodeSpans(spans: readonly Span[]): EncodedSpans {
@@ -46,14 +47,13 @@ export function encodeSpans(spans: readonly Span[]): EncodedSpans {
     scopeIndexes: new Uint32Array(count),
     scopes: [],
     bodies: new Array<string>(count),
-    tagHashes: new Float64Array(countAttributes(spans)),
-    tagOffsets: new Uint32Array(count + 1),
+    tagFilters: new Float64Array(count * 2),
   };
   const traceIdBytes = Buffer.from(encoded.traceIds.buffer);
   const spanIdBytes = Buffer.from(encoded.spanIds.buffer);
   const resources = new Interner<Resource>(encoded.resources, encodeResource);
   const scopes = new Interner<InstrumentationScope>(encoded.scopes, encodeScope);
-  let tagCount = 0;
+  const filter = newFilterWords();
   for (let i = 0; i < count; i++) {
     const span = spans[i];
     traceIdBytes.write(span.traceId, i * 16, 16, 'hex');
@@ -66,10 +66,14 @@ export function encodeSpans(spans: readonly Span[]): EncodedSpans {
     encoded.resourceIndexes[i] = resources.indexOf(span.resource);
     encoded.scopeIndexes[i] = scopes.indexOf(span.scope);
     encoded.bodies[i] = encodeSpanBody(span);
-    for (const attribute of span.attributes) {
-      encoded.tagHashes[tagCount++] = tagHash(attribute.key, attributeValueToString(attribute.value));
+    filter.fill(0);
+    for (const attribute of span.attributes) addTag(filter, attribute.key, attributeValueToString(attribute.value));
+    // Status tags are filtered like attributes, so `error=true` searches skip most spans unread.
+    if (span.status.code !== StatusCode.UNSET || span.status.message !== '') {
+      for (const [key, value] of statusTags(span.status)) addTag(filter, key, value);
     }
-    encoded.tagOffsets[i + 1] = tagCount;
+    encoded.tagFilters[2 * i] = filterColumn(filter, 0);
+    encoded.tagFilters[2 * i + 1] = filterColumn(filter, 1);
   }
   return encoded;
 }
@@ -84,15 +88,8 @@ export function transferablesOf(encoded: EncodedSpans): ArrayBuffer[] {
     encoded.durationUs,
     encoded.resourceIndexes,
     encoded.scopeIndexes,
-    encoded.tagHashes,
-    encoded.tagOffsets,
+    encoded.tagFilters,
   ].map((array) => array.buffer as ArrayBuffer);
-}
-
-function countAttributes(spans: readonly Span[]): number {
-  let total = 0;
-  for (const span of spans) total += span.attributes.length;
-  return total;
 }
 
 /**

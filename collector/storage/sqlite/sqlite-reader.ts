@@ -6,13 +6,17 @@ import type Database from 'better-sqlite3';
 import type { Attribute, ServiceGraphEdge, Span, SpanKind } from '../../model/model.js';
 import { attributeValueToString, isValidTraceId } from '../../model/attributes.js';
 import type { DependencyReader, Operation, TraceQuery, TraceReader } from '../api.js';
-import { bufferToHex, decodeSpan, decodeSpanBodyAttributes, hexToBuffer, tagHash } from './codec.js';
+import { hasSyntheticTag, SPAN_KIND_TAG_KEY, spanKindOfTagValue } from '../synthetic-tags.js';
+import { bufferToHex, decodeSearchFields, decodeSpan, hexToBuffer, tagHash } from './codec.js';
 import { partitionTables } from './schema.js';
+import { tagMasks } from './tag-filter.js';
 
 const MAX_CACHE_ENTRIES = 50_000;
 const MAX_CACHED_STATEMENTS = 500;
 
 interface SpanRow {
+  day: number;
+  id: number;
   trace_id: Buffer;
   span_id: Buffer;
   kind: SpanKind;
@@ -25,6 +29,7 @@ interface SpanRow {
 
 interface CandidateRow {
   trace_id: Buffer;
+  kind: SpanKind;
   resource_id: number;
   body: string;
 }
@@ -45,10 +50,11 @@ interface EdgeRow {
 interface TagCondition {
   key: string;
   value: string;
-  hash: number;
+  /** For a `span.kind` tag naming a kind: that kind, which the span's own column can match. */
+  kind?: SpanKind;
 }
 
-const SPAN_COLUMNS = 'trace_id, span_id, kind, service_id, operation_id, resource_id, scope_id, body';
+const SPAN_COLUMNS = 's.id, s.trace_id, s.span_id, s.kind, s.service_id, s.operation_id, s.resource_id, s.scope_id, s.body';
 
 export class SqliteReader implements TraceReader, DependencyReader {
   private readonly statements = new Map<string, Database.Statement>();
@@ -106,20 +112,32 @@ export class SqliteReader implements TraceReader, DependencyReader {
     }));
   }
 
-  /** Every span of the trace from every day, sorted by start time (a trace may cross midnight). */
+  /**
+   * Every span of the trace from every day, sorted by start time (a trace may cross midnight). A span
+   * written more than once has a row per write; only the latest (highest day, then id) is returned.
+   */
   private readTrace(traceId: string): Span[] {
     if (!isValidTraceId(traceId)) return [];
     const days = this.statement('SELECT day FROM partitions ORDER BY day').pluck().all() as number[];
     if (days.length === 0) return [];
     const sql = days
-      .map((day) => `SELECT ${SPAN_COLUMNS} FROM ${partitionTables(day).spans} WHERE trace_id = @traceId`)
+      .map((day) => {
+        const t = partitionTables(day);
+        return `SELECT ${day} AS day, ${SPAN_COLUMNS} FROM ${t.traceChunks} c
+                JOIN ${t.spans} s ON s.id BETWEEN c.first_id AND c.last_id WHERE c.trace_id = @traceId`;
+      })
       .join(' UNION ALL ');
     const rows = this.statement(sql).all({ traceId: hexToBuffer(traceId) }) as SpanRow[];
-    const spans = rows.map((row) => this.toSpan(row));
-    return spans.sort(byStartTime);
+    return latestVersions(rows)
+      .map((row) => this.toSpan(row))
+      .sort(byStartTime);
   }
 
-  /** Ids of matching traces, newest matching span first, scanning newest days first until the limit. */
+  /**
+   * Ids of matching traces, newest matching span first, scanning newest days first until the limit. A
+   * span rewritten with different content is matched by each stored version (retries normally repeat
+   * the same content); the traces are then read with the latest versions only.
+   */
   private findTraceIds(query: TraceQuery): string[] {
     const found = new Set<string>();
     if (query.limit <= 0) return [];
@@ -142,9 +160,17 @@ export class SqliteReader implements TraceReader, DependencyReader {
     const tags: TagCondition[] = Object.entries(query.tags).map(([key, value]) => ({
       key,
       value,
-      hash: tagHash(key, value),
+      kind: key === SPAN_KIND_TAG_KEY ? spanKindOfTagValue(value) : undefined,
     }));
-    tags.forEach((tag, index) => (params[`tag${index}`] = tag.hash));
+    tags.forEach((tag, index) => {
+      const hash = tagHash(tag.key, tag.value);
+      // Only when some resource has the tag does the scan need resource ids (read from span rows).
+      if (this.statement('SELECT 1 FROM resource_tags WHERE tag_hash = ? LIMIT 1').get(hash) !== undefined) {
+        params[`tag${index}`] = hash;
+      }
+      [params[`tag${index}mask0`], params[`tag${index}mask1`]] = tagMasks(tag.key, tag.value);
+      if (tag.kind !== undefined) params[`kind${index}`] = tag.kind;
+    });
 
     for (const day of this.daysOverlapping(query.startTimeMinUs, query.startTimeMaxUs)) {
       const statement = this.statement(candidateSql(day, params, tags.length));
@@ -165,13 +191,21 @@ export class SqliteReader implements TraceReader, DependencyReader {
       .all(Math.floor(startMaxUs / 1000), Math.floor(startMinUs / 1000)) as number[];
   }
 
-  /** Confirms the index prefilter: every tag matches this span's own attributes or its resource's. */
+  /**
+   * Confirms the index prefilter: every tag matches this span's own attributes, its resource's, or a tag
+   * synthesised from its kind or status.
+   */
   private matchesTags(row: CandidateRow, tags: TagCondition[]): boolean {
     if (tags.length === 0) return true;
-    const spanAttributes = decodeSpanBodyAttributes(row.body);
+    const fields = decodeSearchFields(row.body);
     const resourceAttributes = (JSON.parse(this.resourceBody(row.resource_id)) as { attributes: Attribute[] })
       .attributes;
-    return tags.every((tag) => hasTag(spanAttributes, tag) || hasTag(resourceAttributes, tag));
+    return tags.every(
+      (tag) =>
+        hasTag(fields.attributes, tag) ||
+        hasTag(resourceAttributes, tag) ||
+        hasSyntheticTag(row.kind, fields.status, tag.key, tag.value),
+    );
   }
 
   private toSpan(row: SpanRow): Span {
@@ -226,7 +260,13 @@ export class SqliteReader implements TraceReader, DependencyReader {
   }
 }
 
-/** The per-day candidate scan; optional conditions appear only when their parameter is set. */
+/**
+ * The per-day candidate scan; optional conditions appear only when their parameter is set. The
+ * (service or operation, start_us, duration_us[, tag filter]) indexes drive it newest first and decide
+ * the time, duration and (on the service index) tag-filter conditions before a span row is read. Each
+ * span's tag filter (tag-filter.ts), the resource tags and the kind column prefilter tag conditions,
+ * which matchesTags confirms against the span itself.
+ */
 function candidateSql(day: number, params: Record<string, number>, tagCount: number): string {
   const t = partitionTables(day);
   const conditions = ['s.service_id = @service', 's.start_us BETWEEN @minUs AND @maxUs'];
@@ -234,13 +274,28 @@ function candidateSql(day: number, params: Record<string, number>, tagCount: num
   if ('minDuration' in params) conditions.push('s.duration_us >= @minDuration');
   if ('maxDuration' in params) conditions.push('s.duration_us <= @maxDuration');
   for (let i = 0; i < tagCount; i++) {
-    conditions.push(
-      `(EXISTS (SELECT 1 FROM ${t.spanTags} g WHERE g.tag_hash = @tag${i} AND g.trace_id = s.trace_id)
-        OR s.resource_id IN (SELECT resource_id FROM resource_tags WHERE tag_hash = @tag${i}))`,
-    );
+    const alternatives = [
+      `((s.tag_filter_0 & @tag${i}mask0) = @tag${i}mask0 AND (s.tag_filter_1 & @tag${i}mask1) = @tag${i}mask1)`,
+    ];
+    if (`tag${i}` in params) {
+      alternatives.push(`s.resource_id IN (SELECT resource_id FROM resource_tags WHERE tag_hash = @tag${i})`);
+    }
+    if (`kind${i}` in params) alternatives.push(`s.kind = @kind${i}`);
+    conditions.push(`(${alternatives.join(' OR ')})`);
   }
-  return `SELECT s.trace_id, s.resource_id, s.body FROM ${t.spans} s
+  return `SELECT s.trace_id, s.kind, s.resource_id, s.body FROM ${t.spans} s
           WHERE ${conditions.join(' AND ')} ORDER BY s.start_us DESC`;
+}
+
+/** Of rows with the same (spanId, kind), the one written last: the highest day, then the highest id. */
+function latestVersions(rows: SpanRow[]): SpanRow[] {
+  const latest = new Map<string, SpanRow>();
+  for (const row of rows) {
+    const key = `${row.span_id.toString('hex')}:${row.kind}`;
+    const kept = latest.get(key);
+    if (kept === undefined || row.day > kept.day || (row.day === kept.day && row.id > kept.id)) latest.set(key, row);
+  }
+  return [...latest.values()];
 }
 
 function hasTag(attributes: Attribute[], tag: TagCondition): boolean {

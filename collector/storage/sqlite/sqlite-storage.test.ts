@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MeshscopeError } from '../../errors.js';
-import { SpanKind, type LogRecord, type Metric, type ServiceGraphEdge, type Span } from '../../model/model.js';
+import { SpanKind, StatusCode, type LogRecord, type Metric, type ServiceGraphEdge, type Span } from '../../model/model.js';
 import type { TraceQuery, WriteBatch } from '../api.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -158,6 +158,72 @@ test('findTraces tags match span or resource attributes as text, all on one span
   assert.deepEqual((await ids({ 'http.response.status_code': '503' })).sort(), [tagged.traceId, split].sort());
   assert.deepEqual(await ids({ 'http.response.status_code': '500' }), []);
   assert.deepEqual(await ids({ 'cache.hit': 'false' }, { durationMinUs: 2_000 }), [], 'tag and duration on one span');
+  await storage.shutdown();
+});
+
+test('findTraces matches the tags Jaeger synthesises from span kind and status', async () => {
+  const storage = await openStore();
+  const start = DAY_START_NS + 20n * MS;
+  const at = { startTimeUnixNano: start, endTimeUnixNano: start + MS };
+  const failed = makeSpan({ ...at, kind: SpanKind.CLIENT, status: { code: StatusCode.ERROR, message: 'deadline exceeded' } });
+  const ok = makeSpan({ ...at, kind: SpanKind.SERVER, status: { code: StatusCode.OK, message: '' } });
+  const plain = makeSpan({ ...at, kind: SpanKind.PRODUCER });
+  // An attribute with a synthetic tag's key still matches as an attribute.
+  const explicit = makeSpan({ ...at, kind: SpanKind.INTERNAL, attributes: [{ key: 'error', value: { type: 'bool', value: true } }] });
+  await storage.writer.write(spans(failed, ok, plain, explicit));
+
+  const ids = async (tags: Record<string, string>): Promise<string[]> =>
+    (await storage.traces.findTraces(searchQuery({ tags }))).map((trace) => trace[0].traceId).sort();
+
+  assert.deepEqual(await ids({ error: 'true' }), [failed.traceId, explicit.traceId].sort());
+  assert.deepEqual(await ids({ 'otel.status_code': 'ERROR' }), [failed.traceId]);
+  assert.deepEqual(await ids({ 'otel.status_code': 'OK' }), [ok.traceId]);
+  assert.deepEqual(await ids({ 'otel.status_description': 'deadline exceeded' }), [failed.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'client' }), [failed.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'server' }), [ok.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'producer' }), [plain.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'internal', error: 'true' }), [explicit.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'client', error: 'true', 'service.name': 'frontend' }), [failed.traceId]);
+  assert.deepEqual(await ids({ 'span.kind': 'SERVER' }), [], 'values are matched exactly, as Jaeger shows them');
+  assert.deepEqual(await ids({ 'span.kind': 'server', error: 'true' }), [], 'both on one span');
+  assert.deepEqual(await ids({ error: 'false' }), []);
+  await storage.shutdown();
+});
+
+test('a tag search finds a span by any one of many attributes of every type', async () => {
+  const storage = await openStore();
+  const start = DAY_START_NS + 30n * MS;
+  const attributes = Array.from({ length: 60 }, (_, i) => ({
+    key: `attr.${i}`,
+    value: i % 3 === 0 ? { type: 'int' as const, value: i * 7919 } : { type: 'string' as const, value: `value-${i}-${'x'.repeat(i)}` },
+  }));
+  const span = makeSpan({ startTimeUnixNano: start, endTimeUnixNano: start + MS, attributes });
+  await storage.writer.write(spans(span, makeSpan({ startTimeUnixNano: start, endTimeUnixNano: start + MS })));
+  for (const attribute of attributes) {
+    const value = String(attribute.value.value);
+    const found = await storage.traces.findTraces(searchQuery({ tags: { [attribute.key]: value } }));
+    assert.deepEqual(found.map((trace) => trace[0].traceId), [span.traceId], `${attribute.key}=${value}`);
+  }
+  await storage.shutdown();
+});
+
+test('a span written twice in one group or across writes is read once, with the last content', async () => {
+  const storage = await openStore();
+  const start = DAY_START_NS + 40n * MS;
+  const span = makeSpan({ startTimeUnixNano: start, endTimeUnixNano: start + MS, name: 'first' });
+  const sibling = makeSpan({ traceId: span.traceId, startTimeUnixNano: start, endTimeUnixNano: start + MS });
+  const renamed = (name: string): Span => ({ ...span, name });
+  // Concurrent writes usually share one commit; the same span twice in one batch is kept once too.
+  await Promise.all([
+    storage.writer.write(spans(span, sibling)),
+    storage.writer.write(spans(renamed('second'), renamed('third'))),
+  ]);
+  await storage.writer.write(spans(renamed('fourth'), sibling));
+  const trace = await storage.traces.getTrace(span.traceId);
+  assert.deepEqual(trace.map((s) => s.spanId).sort(), [span.spanId, sibling.spanId].sort());
+  assert.equal(trace.find((s) => s.spanId === span.spanId)?.name, 'fourth');
+  const [found] = await storage.traces.findTraces(searchQuery({ operationName: 'fourth' }));
+  assert.equal(found.length, 2);
   await storage.shutdown();
 });
 
@@ -416,6 +482,16 @@ test('a read-only instance waits for the database, then sees what the writer ins
   assert.equal(reader.writer.pendingItems, 0);
   await writer.shutdown();
   await reader.shutdown();
+});
+
+test('a database from the older schema (per-span trace and tag indexes) is refused clearly', async () => {
+  const dataDir = tempDir();
+  const old = new Database(join(dataDir, 'meshscope.db'));
+  old.pragma('user_version = 1');
+  old.close();
+  const storage = new SqliteStorage({ dataDir, logger: { error: () => undefined } });
+  await assert.rejects(storage.start(), /schema version 1 is from an older Meshscope/);
+  await storage.shutdown();
 });
 
 test('a read-only start fails clearly when the database never appears within the timeout', async () => {
