@@ -55,7 +55,7 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
 
   try {
     // The health listener comes up first so probes can watch start-up; /ready says 503 until the end.
-    const app = role === 'collector' ? healthApp({ metrics, isReady }) : queryApp({ metrics, isReady, storage, token: config.queryToken });
+    const app = role === 'collector' ? healthApp({ metrics, isReady }) : queryApp({ metrics, isReady, storage, token: config.queryToken, maxSpansPerTrace: config.maxSpansPerTrace });
     const frontServer = http.createServer(app);
     httpServers.push(frontServer);
     const frontPort = (await listen(frontServer, config.host, role === 'collector' ? config.adminPort : config.queryPort)).port;

@@ -16,6 +16,8 @@ export interface HealthOptions {
 export interface QueryAppOptions extends HealthOptions {
   storage: Storage;
   token: string | undefined;
+  /** Most spans per trace in a query response (MESHSCOPE_MAX_SPANS_PER_TRACE). */
+  maxSpansPerTrace: number;
 }
 
 export function healthApp(options: HealthOptions): Express {
@@ -42,9 +44,13 @@ export function healthApp(options: HealthOptions): Express {
 export function queryApp(options: QueryAppOptions): Express {
   const app = healthApp(options);
   app.use(requireToken(options.token));
-  const readers = { traces: options.storage.traces, dependencies: options.storage.dependencies };
-  app.use(jaegerRoutes(readers));
-  app.use(jaegerV3Routes(readers)); // what current Jaeger UI and Grafana's gRPC-gateway mode call
+  const deps = {
+    traces: options.storage.traces,
+    dependencies: options.storage.dependencies,
+    maxSpansPerTrace: options.maxSpansPerTrace,
+  };
+  app.use(jaegerRoutes(deps));
+  app.use(jaegerV3Routes(deps)); // what current Jaeger UI and Grafana's gRPC-gateway mode call
   app.use('/api', apiNotFound); // last, so it never shadows an /api router mounted above
   return app;
 }

@@ -14,6 +14,18 @@ test('defaults match the documented ports and paths', () => {
   assert.equal(config.storage, 'sqlite');
   assert.equal(config.maxRequestBytes, 20 * 1024 * 1024);
   assert.equal(config.serviceGraphWaitMs, 120_000);
+  assert.equal(config.maxSpansPerTrace, 50_000);
+});
+
+test('the span cap per trace takes a positive integer', () => {
+  assert.equal(loadConfig({ MESHSCOPE_MAX_SPANS_PER_TRACE: '1000' }).maxSpansPerTrace, 1000);
+  for (const raw of ['0', '-5', '1.5', 'lots']) {
+    assert.throws(
+      () => loadConfig({ MESHSCOPE_MAX_SPANS_PER_TRACE: raw }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.message === `MESHSCOPE_MAX_SPANS_PER_TRACE is '${raw}'; expected a positive integer`,
+    );
+  }
 });
 
 test('each bad value names its variable and what is allowed', () => {

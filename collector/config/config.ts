@@ -29,6 +29,8 @@ export interface Config {
   maxAttributesPerSpan: number;
   /** Characters kept of a string attribute value (beyond: truncated). */
   maxAttributeValueLength: number;
+  /** Spans per trace in a query response (beyond: the earliest are shown, with a warning). */
+  maxSpansPerTrace: number;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
     serviceGraphWaitMs: durationMs(env, 'MESHSCOPE_SERVICE_GRAPH_WAIT', 120_000),
     maxAttributesPerSpan: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTES_PER_SPAN', 128),
     maxAttributeValueLength: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTE_LENGTH', 16_384),
+    maxSpansPerTrace: positiveInt(env, 'MESHSCOPE_MAX_SPANS_PER_TRACE', 50_000),
   };
   validateSecurity(config);
   validateDistinctPorts(config);

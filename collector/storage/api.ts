@@ -25,7 +25,8 @@ export interface StorageWriter {
 }
 
 export interface TraceQuery {
-  serviceName: string;
+  /** Matches the span's service; unset matches every service. */
+  serviceName?: string;
   /** Matches the span name exactly. */
   operationName?: string;
   /**
@@ -48,18 +49,40 @@ export interface Operation {
   spanKind: SpanKind;
 }
 
+/** How much of each trace a read may load. */
+export interface TraceReadOptions {
+  /**
+   * Most spans returned per trace (a positive integer); unset reads every span. The store enforces it
+   * while reading, so one runaway trace cannot make a read load unbounded memory: it keeps the spans
+   * that start earliest (what a waterfall shows first), counting each (spanId, kind) once.
+   */
+  maxSpans?: number;
+}
+
+/** The spans read of one trace. */
+export interface StoredTrace {
+  /** Sorted by start time; each (spanId, kind) once, with the content last written. */
+  spans: Span[];
+  /** True when the trace has more than maxSpans spans and only the earliest maxSpans are in spans. */
+  truncated: boolean;
+}
+
 export interface TraceReader {
   /** Service names seen in stored spans, sorted. */
   getServices(): Promise<string[]>;
   /** Distinct span names of a service, optionally of one kind, sorted by name. */
   getOperations(query: { serviceName: string; spanKind?: SpanKind }): Promise<Operation[]>;
-  /** Every stored span of the trace (both halves of Zipkin shared spans), or [] when unknown. */
-  getTrace(traceId: string): Promise<Span[]>;
   /**
-   * Traces with at least one span matching every condition of the query, most recent first.
-   * Each trace is returned whole. Results are copies: callers may mutate them.
+   * Every stored span of the trace (both halves of Zipkin shared spans), up to options.maxSpans; no
+   * spans (and not truncated) when the trace is unknown. Results are copies: callers may mutate them.
    */
-  findTraces(query: TraceQuery): Promise<Span[][]>;
+  getTrace(traceId: string, options?: TraceReadOptions): Promise<StoredTrace>;
+  /**
+   * Traces with at least one span matching every condition of the query, most recent first. Each trace
+   * is returned whole, up to options.maxSpans spans; a span omitted by that cap may be the one that
+   * matched. Results are copies: callers may mutate them.
+   */
+  findTraces(query: TraceQuery, options?: TraceReadOptions): Promise<StoredTrace[]>;
 }
 
 export interface DependencyReader {

@@ -14,14 +14,53 @@ test('memory store: idempotent spans, both shared halves, copies out', async () 
   const client = makeSpan({ kind: SpanKind.CLIENT });
   const server = { ...client, kind: SpanKind.SERVER, shared: true };
   await storage.writer.write({ ...emptyBatch(), spans: [client, server, { ...client, name: 'renamed' }] });
-  const trace = await storage.traces.getTrace(client.traceId);
+  const trace = (await storage.traces.getTrace(client.traceId)).spans;
   assert.equal(trace.length, 2);
   assert.equal(trace.find((s) => s.kind === SpanKind.CLIENT)?.name, 'renamed');
   trace[0].name = 'mutated';
-  assert.notEqual((await storage.traces.getTrace(client.traceId))[0].name, 'mutated');
-  assert.deepEqual(await storage.traces.getTrace(randomTraceId()), []);
+  assert.notEqual((await storage.traces.getTrace(client.traceId)).spans[0].name, 'mutated');
+  assert.deepEqual(await storage.traces.getTrace(randomTraceId()), { spans: [], truncated: false });
   await storage.shutdown();
   await assert.rejects(storage.writer.write(emptyBatch()), MeshscopeError);
+});
+
+test('memory store: maxSpans keeps the earliest spans of a trace and says so', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const traceId = randomTraceId();
+  const all = Array.from({ length: 6 }, (_, i) =>
+    makeSpan({ traceId, name: `span ${i}`, startTimeUnixNano: T0 + BigInt(i) * MS, endTimeUnixNano: T0 + 10n * MS }),
+  );
+  await storage.writer.write({ ...emptyBatch(), spans: [all[4], all[1], all[5], all[0], all[3], all[2]] });
+  await storage.writer.write({ ...emptyBatch(), spans: [{ ...all[1], name: 'span 1 rewritten' }] });
+
+  const capped = await storage.traces.getTrace(traceId, { maxSpans: 3 });
+  assert.deepEqual(capped.spans.map((span) => span.name), ['span 0', 'span 1 rewritten', 'span 2']);
+  assert.equal(capped.truncated, true);
+  assert.equal((await storage.traces.getTrace(traceId, { maxSpans: 6 })).truncated, false);
+  assert.equal((await storage.traces.getTrace(traceId)).spans.length, 6);
+  const base = { serviceName: 'frontend', tags: {}, startTimeMinUs: 0, startTimeMaxUs: Number.MAX_SAFE_INTEGER, limit: 10 };
+  const [found] = await storage.traces.findTraces({ ...base, operationName: 'span 5' }, { maxSpans: 2 });
+  assert.deepEqual(found.spans.map((span) => span.name), ['span 0', 'span 1 rewritten']);
+  assert.equal(found.truncated, true);
+  await storage.shutdown();
+});
+
+test('memory store: a search without a service matches every service, newest first', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const at = (serviceName: string, name: string, offsetMs: bigint) =>
+    makeSpan({ serviceName, name, resource: serviceResource(serviceName), startTimeUnixNano: T0 + offsetMs * MS, endTimeUnixNano: T0 + (offsetMs + 1n) * MS });
+  const a = at('alpha', 'GET /', 0n);
+  const b = at('beta', 'work', 10n);
+  const c = at('gamma', 'GET /', 20n);
+  await storage.writer.write({ ...emptyBatch(), spans: [a, b, c] });
+  const base = { tags: {}, startTimeMinUs: 0, startTimeMaxUs: Number.MAX_SAFE_INTEGER, limit: 10 };
+  const ids = async (extra: object) => (await storage.traces.findTraces({ ...base, ...extra })).map((trace) => trace.spans[0].traceId);
+  assert.deepEqual(await ids({}), [c.traceId, b.traceId, a.traceId]);
+  assert.deepEqual(await ids({ limit: 2 }), [c.traceId, b.traceId]);
+  assert.deepEqual(await ids({ operationName: 'GET /' }), [c.traceId, a.traceId]);
+  await storage.shutdown();
 });
 
 test('memory store: search semantics match the sqlite store', async () => {
@@ -39,7 +78,7 @@ test('memory store: search semantics match the sqlite store', async () => {
   await storage.writer.write({ ...emptyBatch(), spans: [old, recent, other] });
   const base = { serviceName: 'frontend', tags: {}, startTimeMinUs: 0, startTimeMaxUs: Number.MAX_SAFE_INTEGER, limit: 10 };
   const ids = async (extra: object): Promise<string[]> =>
-    (await storage.traces.findTraces({ ...base, ...extra })).map((trace) => trace[0].traceId);
+    (await storage.traces.findTraces({ ...base, ...extra })).map((trace) => trace.spans[0].traceId);
 
   assert.deepEqual(await ids({}), [recent.traceId, old.traceId]);
   assert.deepEqual(await ids({ limit: 1 }), [recent.traceId]);
@@ -85,7 +124,7 @@ test('memory store: tags Jaeger synthesises from span kind and status match like
     (
       await storage.traces.findTraces({ serviceName: 'frontend', tags, startTimeMinUs: 0, startTimeMaxUs: Number.MAX_SAFE_INTEGER, limit: 10 })
     )
-      .map((trace) => trace[0].traceId)
+      .map((trace) => trace.spans[0].traceId)
       .sort();
 
   assert.deepEqual(await ids({ error: 'true' }), [failed.traceId, explicit.traceId].sort());

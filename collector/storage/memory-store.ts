@@ -4,7 +4,16 @@
 import type { LogRecord, Metric, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
 import { attributeValueToString } from '../model/attributes.js';
 import { MeshscopeError } from '../errors.js';
-import type { DependencyReader, Operation, Storage, TraceQuery, TraceReader, WriteBatch } from './api.js';
+import type {
+  DependencyReader,
+  Operation,
+  Storage,
+  StoredTrace,
+  TraceQuery,
+  TraceReadOptions,
+  TraceReader,
+  WriteBatch,
+} from './api.js';
 import { hasSyntheticTag } from './synthetic-tags.js';
 
 export class MemoryStorage implements Storage {
@@ -23,8 +32,8 @@ export class MemoryStorage implements Storage {
   readonly traces: TraceReader = {
     getServices: async () => this.getServices(),
     getOperations: async (query) => this.getOperations(query),
-    getTrace: async (traceId) => structuredClone(this.traceSpans(traceId)),
-    findTraces: async (query) => structuredClone(this.findTraces(query)),
+    getTrace: async (traceId, options = {}) => structuredClone(this.readTrace(traceId, options.maxSpans)),
+    findTraces: async (query, options = {}) => structuredClone(this.findTraces(query, options.maxSpans)),
   };
 
   readonly dependencies: DependencyReader = {
@@ -99,12 +108,14 @@ export class MemoryStorage implements Storage {
     return [...operations.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.spanKind - b.spanKind));
   }
 
-  private traceSpans(traceId: string): Span[] {
-    const spans = [...(this.spansByTrace.get(traceId)?.values() ?? [])];
-    return spans.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+  /** Sorted by start time, then span id and kind; the earliest maxSpans when a cap is given. */
+  private readTrace(traceId: string, maxSpans: number | undefined): StoredTrace {
+    const spans = [...(this.spansByTrace.get(traceId)?.values() ?? [])].sort(byStartTime);
+    const truncated = maxSpans !== undefined && spans.length > maxSpans;
+    return { spans: truncated ? spans.slice(0, maxSpans) : spans, truncated };
   }
 
-  private findTraces(query: TraceQuery): Span[][] {
+  private findTraces(query: TraceQuery, maxSpans: number | undefined): StoredTrace[] {
     const latestMatchUs = new Map<string, number>();
     for (const span of this.allSpans()) {
       if (!spanMatches(span, query)) continue;
@@ -114,7 +125,7 @@ export class MemoryStorage implements Storage {
     return [...latestMatchUs.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, Math.max(0, query.limit))
-      .map(([traceId]) => this.traceSpans(traceId));
+      .map(([traceId]) => this.readTrace(traceId, maxSpans));
   }
 
   private *allSpans(): Iterable<Span> {
@@ -126,7 +137,7 @@ export class MemoryStorage implements Storage {
 function spanMatches(span: Span, query: TraceQuery): boolean {
   const startUs = Number(span.startTimeUnixNano / 1000n);
   const durationUs = Math.max(0, Number((span.endTimeUnixNano - span.startTimeUnixNano) / 1000n));
-  if (span.serviceName !== query.serviceName) return false;
+  if (query.serviceName !== undefined && span.serviceName !== query.serviceName) return false;
   if (startUs < query.startTimeMinUs || startUs > query.startTimeMaxUs) return false;
   if (query.operationName !== undefined && span.name !== query.operationName) return false;
   if (query.durationMinUs !== undefined && durationUs < query.durationMinUs) return false;
@@ -137,6 +148,11 @@ function spanMatches(span: Span, query: TraceQuery): boolean {
       span.resource.attributes.some((a) => a.key === key && attributeValueToString(a.value) === value) ||
       hasSyntheticTag(span.kind, span.status, key, value),
   );
+}
+
+function byStartTime(a: Span, b: Span): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : a.kind - b.kind;
 }
 
 function addElementwise(a: number[], b: number[]): number[] {

@@ -38,7 +38,7 @@ export function withNoWarnings(spans: readonly Span[]): AdjustedSpan[] {
   return spans.map((span) => ({ ...span, warnings: [] }));
 }
 
-function withWarning(span: AdjustedSpan, warning: string): AdjustedSpan {
+export function withWarning(span: AdjustedSpan, warning: string): AdjustedSpan {
   return { ...span, warnings: [...span.warnings, warning] };
 }
 

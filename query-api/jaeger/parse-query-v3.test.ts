@@ -4,7 +4,6 @@ import { MeshscopeError } from '../../collector/errors.js';
 import { SpanKind } from '../../collector/model/model.js';
 import { DEFAULT_TRACE_LIMIT, MAX_TRACE_LIMIT } from './parse-query.js';
 import {
-  SERVICE_NAME_REQUIRED,
   parseRfc3339Ns,
   parseTraceIdParam,
   parseV3OperationsQuery,
@@ -70,6 +69,12 @@ test('reads the snake_case aliases Grafana sends, camelCase winning when both ar
   assert.equal(search.rawTraces, false);
 });
 
+test('a search without a service searches every service', () => {
+  const { query } = parseV3TraceSearch({ ...WINDOW, 'query.operationName': 'GET /' });
+  assert.deepEqual(query, { operationName: 'GET /', tags: {}, startTimeMinUs: MIN_US, startTimeMaxUs: MIN_US + 3_600_500_000, limit: DEFAULT_TRACE_LIMIT });
+  assert.equal('serviceName' in query, false);
+});
+
 test('search depth: default when absent or not positive, clamped at the maximum', () => {
   const depth = (value: string | undefined) =>
     parseV3TraceSearch({ ...WINDOW, 'query.serviceName': 's', 'query.searchDepth': value }).query.limit;
@@ -94,7 +99,6 @@ test('refuses what Jaeger refuses, naming the parameter as sent', () => {
     [{ ...base, 'query.rawTraces': 'yes' }, /^malformed parameter query.rawTraces: strconv.ParseBool/],
     [{ ...base, 'query.attributes': '{"code":500}' }, /^malformed parameter query.attributes:/],
     [{ ...base, 'query.filter': '{}' }, /^malformed parameter query.filter: the structured query filter is not supported$/],
-    [WINDOW, new RegExp(`^${SERVICE_NAME_REQUIRED}$`)],
   ];
   for (const [params, message] of cases) assertBadRequest(() => parseV3TraceSearch(params), message);
 });

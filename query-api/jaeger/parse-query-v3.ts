@@ -5,7 +5,7 @@
 // as Jaeger's do.
 //
 //   /api/v3/traces, /api/v3/trace-summaries
-//       query.serviceName, query.operationName, query.attributes ({"k":"v"}), query.startTimeMin and
+//       query.serviceName (absent: every service), query.operationName, query.attributes ({"k":"v"}), query.startTimeMin and
 //       query.startTimeMax (both required), query.durationMin/Max, query.searchDepth (alias
 //       query.num_traces), query.rawTraces
 //   /api/v3/traces/{trace_id}   startTime, endTime, rawTraces
@@ -29,13 +29,6 @@ export interface V3TraceRequest {
   rawTraces: boolean;
 }
 
-/**
- * Jaeger's message for a search without a service name on a backend that cannot search every service;
- * the storage interface always takes a service.
- */
-export const SERVICE_NAME_REQUIRED =
-  'this storage backend requires a service name to search; searching all services is not supported';
-
 type Params = Record<string, string | undefined>;
 
 /** Every parameter by name, first value only (Go's URL.Query().Get); empty counts as absent. */
@@ -58,14 +51,14 @@ export function parseV3TraceSearch(input: unknown): V3TraceSearch {
     throw malformed('query.filter', 'the structured query filter is not supported');
   }
   const window = parseWindow(params);
-  const serviceName = param(params, 'query.serviceName', 'query.service_name').text;
-  if (serviceName === undefined) throw badRequest(SERVICE_NAME_REQUIRED);
   const query: TraceQuery = {
-    serviceName,
     tags: parseAttributes(params['query.attributes']),
     ...window,
     limit: parseSearchDepth(params),
   };
+  // Without a service every service is searched, as Jaeger UI's "All services" asks.
+  const serviceName = param(params, 'query.serviceName', 'query.service_name').text;
+  if (serviceName !== undefined) query.serviceName = serviceName;
   const operationName = param(params, 'query.operationName', 'query.operation_name').text;
   if (operationName !== undefined) query.operationName = operationName;
   const durationMin = optionalDurationUs(param(params, 'query.durationMin', 'query.duration_min'));

@@ -264,3 +264,34 @@ test('features Meshscope does not offer answer 501 in the structured envelope, a
     assertError({ status: response.status, body: await response.json() }, 501, feature);
   }
 });
+
+test('a trace over the span cap comes back truncated to its earliest spans, with a trace-level warning', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const traceId = 'abababababababababababababababab';
+  const root = at(10_000, 50, { traceId, spanId: '0000000000000001', name: 'root' });
+  const children = [2, 3, 4].map((n) =>
+    at(10_000 - n, 5, { traceId, spanId: `000000000000000${n}`, parentSpanId: root.spanId, name: `child ${n}` }),
+  );
+  const small = at(5_000, 5, { traceId: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', spanId: '0000000000000009', name: 'small' });
+  await storage.writer.write({ spans: [...children.reverse(), root, small], logs: [], metrics: [], edges: [] });
+  const app = express().use(jaegerRoutes({ traces: storage.traces, dependencies: storage.dependencies, now: () => NOW_MS, maxSpansPerTrace: 2 }));
+  const local = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => local.once('listening', resolve));
+  try {
+    const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}`;
+    const warning = 'trace has more than 2 spans; showing the first 2 by start time';
+    const byId: any = await (await fetch(`${url}/api/traces/${traceId}`)).json();
+    const [trace] = byId.data;
+    assert.deepEqual(trace.warnings, [warning]);
+    assert.deepEqual(trace.spans.map((span: any) => span.operationName), ['root', 'child 2']);
+    assert.deepEqual(trace.spans[0].warnings, [warning], 'Jaeger UI shows span warnings');
+    assert.equal(trace.spans[1].warnings, null);
+
+    const found: any = await (await fetch(`${url}/api/traces?service=frontend&lookback=1h&limit=10`)).json();
+    const warningsById = Object.fromEntries(found.data.map((t: any) => [t.traceID, t.warnings]));
+    assert.deepEqual(warningsById, { [traceId]: [warning], [small.traceId]: null });
+  } finally {
+    await new Promise<void>((resolve) => local.close(() => resolve()));
+  }
+});

@@ -11,6 +11,7 @@ import {
   parseTraceIdRequest,
   parseTraceSearch,
 } from '../jaeger/parse-query.js';
+import { DEFAULT_MAX_SPANS_PER_TRACE } from '../jaeger/span-cap.js';
 import { JaegerQueryService } from '../services/jaeger-query-service.js';
 import { clientErrorOf } from './client-error.js';
 
@@ -21,6 +22,8 @@ export interface JaegerRoutesDeps {
   now?: () => number;
   /** Largest clock-skew correction; defaults to DEFAULT_MAX_CLOCK_SKEW_ADJUST_US, 0 disables it. */
   maxClockSkewAdjustUs?: number;
+  /** Most spans returned per trace; defaults to DEFAULT_MAX_SPANS_PER_TRACE. */
+  maxSpansPerTrace?: number;
 }
 
 /** Jaeger's structuredResponse: every answer, data or error, has this shape. */
@@ -52,6 +55,7 @@ export function jaegerRoutes(deps: JaegerRoutesDeps): express.Router {
     deps.traces,
     deps.dependencies,
     standardAdjusters({ maxClockSkewAdjustUs: deps.maxClockSkewAdjustUs ?? DEFAULT_MAX_CLOCK_SKEW_ADJUST_US }),
+    deps.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE,
   );
   const nowMs = deps.now ?? Date.now;
   const router = express.Router();

@@ -194,8 +194,16 @@ test('GET /api/v3/traces searches by service, attributes and window', async () =
 test('GET /api/v3/traces refuses bad parameters with 400', async () => {
   assertGatewayError(await get('/api/v3/traces?query.serviceName=frontend'), 400, /^query.startTimeMin and query.startTimeMax are required$/);
   assertGatewayError(await get(`/api/v3/traces?${search({ 'query.serviceName': 'frontend', 'query.durationMin': 'fast' })}`), 400, /^malformed parameter query.durationMin/);
-  assertGatewayError(await get(`/api/v3/traces?${search({})}`), 400, /requires a service name/);
-  assertGatewayError(await get(`/api/v3/trace-summaries?${search({})}`), 400, /requires a service name/);
+});
+
+test('a search without a service (Jaeger UI\'s "All services") covers every service', async () => {
+  const found = await get(`/api/v3/traces?${search({})}`);
+  assert.equal(found.status, 200);
+  assert.deepEqual(new Set(decodeResult(found.body).map((span) => span.traceId)), new Set([CHECKOUT_TRACE, CART_TRACE]));
+  const inventoryOnly = await get(`/api/v3/traces?${search({ 'query.attributes': '{"service.name":"inventory"}' })}`);
+  assert.deepEqual([...new Set(decodeResult(inventoryOnly.body).map((span) => span.traceId))], [CHECKOUT_TRACE]);
+  const { body } = await get(`/api/v3/trace-summaries?${search({ 'query.searchDepth': '1' })}`);
+  assert.deepEqual(body.summaries.map((summary: any) => summary.traceId), [CART_TRACE], 'newest first, up to the depth');
 });
 
 test('GET /api/v3/trace-summaries answers what Jaeger UI reads', async () => {
@@ -231,4 +239,38 @@ test('unknown /api/v3 paths and storage failures use the gateway error shape', a
     failingServices = false;
   }
   assert.equal(logged.mock.callCount(), 1);
+});
+
+test('a trace over the span cap comes back truncated, the first span saying so; summaries count what was read', async () => {
+  const storage = new MemoryStorage();
+  await storage.start();
+  const traceId = 'abababababababababababababababab';
+  const root = at(10_000, 50, { traceId, spanId: '0000000000000001', name: 'root' });
+  const children = [2, 3, 4].map((n) =>
+    at(10_000 - n, 5, { traceId, spanId: `000000000000000${n}`, parentSpanId: root.spanId, name: `child ${n}` }),
+  );
+  await storage.writer.write({ spans: [...children.reverse(), root], logs: [], metrics: [], edges: [] });
+  const app = express().use(jaegerV3Routes({ traces: storage.traces, dependencies: storage.dependencies, maxSpansPerTrace: 2 }));
+  const local = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => local.once('listening', resolve));
+  try {
+    const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}`;
+    const warnings = {
+      key: '@jaeger@warnings',
+      value: { arrayValue: { values: [{ stringValue: 'trace has more than 2 spans; showing the first 2 by start time' }] } },
+    };
+    for (const path of [`/api/v3/traces/${traceId}`, `/api/v3/traces/${traceId}?rawTraces=true`, `/api/v3/traces?${search({ 'query.serviceName': 'frontend' })}`]) {
+      const body: any = await (await fetch(url + path)).json();
+      const otlpSpans = body.result.resourceSpans[0].scopeSpans[0].spans;
+      assert.deepEqual(otlpSpans.map((span: any) => span.name), ['root', 'child 2'], path);
+      assert.deepEqual(otlpSpans[0].attributes, [warnings], path);
+      assert.equal(otlpSpans[1].attributes, undefined, path); // no attributes at all, so no warning
+    }
+    const summaries: any = await (await fetch(`${url}/api/v3/trace-summaries?${search({ 'query.serviceName': 'frontend' })}`)).json();
+    assert.equal(summaries.summaries.length, 1);
+    assert.equal(summaries.summaries[0].spanCount, 2);
+    assert.equal(summaries.summaries[0].orphanSpanCount, 0);
+  } finally {
+    await new Promise<void>((resolve) => local.close(() => resolve()));
+  }
 });

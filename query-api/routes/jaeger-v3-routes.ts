@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Span } from '../../collector/model/model.js';
 import { DEFAULT_MAX_CLOCK_SKEW_ADJUST_US, standardAdjusters } from '../jaeger/adjusters.js';
 import { parseV3OperationsQuery, parseV3TraceRequest, parseV3TraceSearch } from '../jaeger/parse-query-v3.js';
+import { DEFAULT_MAX_SPANS_PER_TRACE } from '../jaeger/span-cap.js';
 import { encodeTracesJson, type OtlpTracesJson } from '../otlp/encode-traces-json.js';
 import { JaegerV3QueryService } from '../services/jaeger-v3-query-service.js';
 import { clientErrorOf } from './client-error.js';
@@ -24,6 +25,7 @@ export function jaegerV3Routes(deps: JaegerRoutesDeps): express.Router {
   const service = new JaegerV3QueryService(
     deps.traces,
     standardAdjusters({ maxClockSkewAdjustUs: deps.maxClockSkewAdjustUs ?? DEFAULT_MAX_CLOCK_SKEW_ADJUST_US }),
+    deps.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE,
   );
   const router = express.Router();
 

@@ -1,9 +1,9 @@
 // What Jaeger's query API answers, over the storage read interface: traces pass through the read-path
 // adjusters and come out as Jaeger JSON; dependencies are summed from the stored per-minute edges.
-import type { Span } from '../../collector/model/model.js';
-import type { DependencyReader, Operation, TraceQuery, TraceReader } from '../../collector/storage/api.js';
-import { withNoWarnings, type Adjuster } from '../jaeger/adjusters.js';
+import type { DependencyReader, Operation, StoredTrace, TraceQuery, TraceReader } from '../../collector/storage/api.js';
+import { withNoWarnings, withWarning, type Adjuster } from '../jaeger/adjusters.js';
 import type { DependenciesQuery, OperationsQuery } from '../jaeger/parse-query.js';
+import { truncatedTraceWarning } from '../jaeger/span-cap.js';
 import { toJaegerTrace, type JaegerTrace } from '../jaeger/to-jaeger-json.js';
 
 export interface DependencyLink {
@@ -23,6 +23,8 @@ export class JaegerQueryService {
     private readonly traces: TraceReader,
     private readonly dependencies: DependencyReader,
     private readonly adjust: Adjuster,
+    /** Most spans read per trace; a trace with more comes back truncated, with a warning. */
+    private readonly maxSpansPerTrace: number,
   ) {}
 
   getServices(): Promise<string[]> {
@@ -41,8 +43,8 @@ export class JaegerQueryService {
 
   /** The adjusted trace, or null when no span of it is stored. */
   async getTrace(traceId: string): Promise<JaegerTrace | null> {
-    const spans = await this.traces.getTrace(traceId);
-    return spans.length === 0 ? null : this.present(spans);
+    const trace = await this.traces.getTrace(traceId, { maxSpans: this.maxSpansPerTrace });
+    return trace.spans.length === 0 ? null : this.present(trace);
   }
 
   async getTraces(traceIds: readonly string[]): Promise<TracesById> {
@@ -54,8 +56,8 @@ export class JaegerQueryService {
   }
 
   async findTraces(query: TraceQuery): Promise<JaegerTrace[]> {
-    const traces = await this.traces.findTraces(query);
-    return traces.filter((spans) => spans.length > 0).map((spans) => this.present(spans));
+    const traces = await this.traces.findTraces(query, { maxSpans: this.maxSpansPerTrace });
+    return traces.filter((trace) => trace.spans.length > 0).map((trace) => this.present(trace));
   }
 
   /** Calls per (client, server) over the window, every connection type, sorted by parent then child. */
@@ -72,8 +74,16 @@ export class JaegerQueryService {
     return [...callsByPair.values()].sort((a, b) => compareText(a.parent, b.parent) || compareText(a.child, b.child));
   }
 
-  private present(spans: readonly Span[]): JaegerTrace {
-    return toJaegerTrace(this.adjust(withNoWarnings(spans)));
+  /**
+   * A truncated trace says so in the trace's warnings (the API's place for it) and on its first span,
+   * where Jaeger UI shows warnings (Jaeger v2 marks the first span of a truncated trace the same way).
+   */
+  private present({ spans, truncated }: StoredTrace): JaegerTrace {
+    const adjusted = this.adjust(withNoWarnings(spans));
+    if (!truncated) return toJaegerTrace(adjusted);
+    const warning = truncatedTraceWarning(this.maxSpansPerTrace);
+    adjusted[0] = withWarning(adjusted[0], warning);
+    return { ...toJaegerTrace(adjusted), warnings: [warning] };
   }
 }
 

@@ -1,10 +1,12 @@
 // What Jaeger's API v3 answers, over the storage read interface. Traces come back as model spans (the
 // route encodes them as OTLP/JSON): through the read-path adjusters unless the caller asks for raw
 // traces, with each adjuster warning in the `@jaeger@warnings` span attribute, where Jaeger v2 keeps them.
+// A trace cut at the span cap says so there too, on its first span, raw or not.
 import { SpanKind, type Span } from '../../collector/model/model.js';
-import type { TraceQuery, TraceReader } from '../../collector/storage/api.js';
-import { withNoWarnings, type Adjuster } from '../jaeger/adjusters.js';
+import type { StoredTrace, TraceQuery, TraceReader } from '../../collector/storage/api.js';
+import { withNoWarnings, withWarning, type AdjustedSpan, type Adjuster } from '../jaeger/adjusters.js';
 import type { OperationsQuery } from '../jaeger/parse-query.js';
+import { truncatedTraceWarning } from '../jaeger/span-cap.js';
 import { summarizeTrace, type TraceSummaryJson } from '../jaeger/trace-summary.js';
 
 /** jaeger.api_v3.Operation. */
@@ -29,6 +31,8 @@ export class JaegerV3QueryService {
   constructor(
     private readonly traces: TraceReader,
     private readonly adjust: Adjuster,
+    /** Most spans read per trace; a trace with more comes back truncated, with a warning. */
+    private readonly maxSpansPerTrace: number,
   ) {}
 
   getServices(): Promise<string[]> {
@@ -53,33 +57,34 @@ export class JaegerV3QueryService {
 
   /** The trace's spans, [] when none is stored. */
   async getTrace(traceId: string, rawTraces: boolean): Promise<Span[]> {
-    const spans = await this.traces.getTrace(traceId);
-    return spans.length === 0 ? [] : this.present(spans, rawTraces);
+    const trace = await this.traces.getTrace(traceId, { maxSpans: this.maxSpansPerTrace });
+    return trace.spans.length === 0 ? [] : this.present(trace, rawTraces);
   }
 
   async findTraces(query: TraceQuery, rawTraces: boolean): Promise<Span[][]> {
-    const traces = await this.traces.findTraces(query);
-    return traces.filter((spans) => spans.length > 0).map((spans) => this.present(spans, rawTraces));
+    const traces = await this.traces.findTraces(query, { maxSpans: this.maxSpansPerTrace });
+    return traces.filter((trace) => trace.spans.length > 0).map((trace) => this.present(trace, rawTraces));
   }
 
-  /** Summaries are always of adjusted traces (Jaeger ignores rawTraces here). */
+  /**
+   * Summaries are always of adjusted traces (Jaeger ignores rawTraces here) and count the spans read: of
+   * a truncated trace, the earliest maxSpansPerTrace. Its orphan count stays true: a kept span whose
+   * parent was cut off started before that parent.
+   */
   async findTraceSummaries(query: TraceQuery): Promise<TraceSummaryJson[]> {
     const traces = await this.findTraces(query, false);
     return traces.map(summarizeTrace);
   }
 
-  private present(spans: readonly Span[], rawTraces: boolean): Span[] {
-    if (rawTraces) return [...spans];
-    return this.adjust(withNoWarnings(spans)).map(({ warnings, ...span }) =>
-      warnings.length === 0
-        ? span
-        : {
-            ...span,
-            attributes: [
-              ...span.attributes,
-              { key: WARNINGS_ATTRIBUTE, value: { type: 'array', value: warnings.map((warning) => ({ type: 'string', value: warning })) } },
-            ],
-          },
-    );
+  private present({ spans, truncated }: StoredTrace, rawTraces: boolean): Span[] {
+    const adjusted = rawTraces ? withNoWarnings(spans) : this.adjust(withNoWarnings(spans));
+    if (truncated) adjusted[0] = withWarning(adjusted[0], truncatedTraceWarning(this.maxSpansPerTrace));
+    return adjusted.map(withWarningsAttribute);
   }
+}
+
+function withWarningsAttribute({ warnings, ...span }: AdjustedSpan): Span {
+  if (warnings.length === 0) return span;
+  const value = warnings.map((warning) => ({ type: 'string' as const, value: warning }));
+  return { ...span, attributes: [...span.attributes, { key: WARNINGS_ATTRIBUTE, value: { type: 'array', value } }] };
 }

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Attribute, ServiceGraphEdge, Span, SpanKind } from '../../model/model.js';
 import { attributeValueToString, isValidTraceId } from '../../model/attributes.js';
-import type { DependencyReader, Operation, TraceQuery, TraceReader } from '../api.js';
+import type { DependencyReader, Operation, StoredTrace, TraceQuery, TraceReadOptions, TraceReader } from '../api.js';
 import { hasSyntheticTag, SPAN_KIND_TAG_KEY, spanKindOfTagValue } from '../synthetic-tags.js';
 import { bufferToHex, decodeSearchFields, decodeSpan, hexToBuffer, tagHash } from './codec.js';
 import { partitionTables } from './schema.js';
@@ -14,9 +14,13 @@ import { tagMasks } from './tag-filter.js';
 const MAX_CACHE_ENTRIES = 50_000;
 const MAX_CACHED_STATEMENTS = 500;
 
-interface SpanRow {
+/** Where the latest version of one span is stored. */
+interface VersionRow {
   day: number;
   id: number;
+}
+
+interface SpanRow {
   trace_id: Buffer;
   span_id: Buffer;
   kind: SpanKind;
@@ -29,6 +33,7 @@ interface SpanRow {
 
 interface CandidateRow {
   trace_id: Buffer;
+  start_us: number;
   kind: SpanKind;
   resource_id: number;
   body: string;
@@ -47,6 +52,12 @@ interface EdgeRow {
   client_sum_seconds: number;
 }
 
+/** Index prefix of one scan: a service, or one operation of it. */
+interface ScanSource {
+  service: number;
+  operation?: number;
+}
+
 interface TagCondition {
   key: string;
   value: string;
@@ -54,7 +65,7 @@ interface TagCondition {
   kind?: SpanKind;
 }
 
-const SPAN_COLUMNS = 's.id, s.trace_id, s.span_id, s.kind, s.service_id, s.operation_id, s.resource_id, s.scope_id, s.body';
+const SPAN_COLUMNS = 's.trace_id, s.span_id, s.kind, s.service_id, s.operation_id, s.resource_id, s.scope_id, s.body';
 
 export class SqliteReader implements TraceReader, DependencyReader {
   private readonly statements = new Map<string, Database.Statement>();
@@ -84,13 +95,13 @@ export class SqliteReader implements TraceReader, DependencyReader {
     return rows as Operation[];
   }
 
-  async getTrace(traceId: string): Promise<Span[]> {
-    return this.readTrace(traceId);
+  async getTrace(traceId: string, options: TraceReadOptions = {}): Promise<StoredTrace> {
+    return this.readTrace(traceId, options.maxSpans);
   }
 
-  async findTraces(query: TraceQuery): Promise<Span[][]> {
+  async findTraces(query: TraceQuery, options: TraceReadOptions = {}): Promise<StoredTrace[]> {
     const traceIds = this.findTraceIds(query);
-    return traceIds.map((traceId) => this.readTrace(traceId));
+    return traceIds.map((traceId) => this.readTrace(traceId, options.maxSpans));
   }
 
   async getServiceGraphEdges(startUnixMs: number, endUnixMs: number): Promise<ServiceGraphEdge[]> {
@@ -113,24 +124,39 @@ export class SqliteReader implements TraceReader, DependencyReader {
   }
 
   /**
-   * Every span of the trace from every day, sorted by start time (a trace may cross midnight). A span
-   * written more than once has a row per write; only the latest (highest day, then id) is returned.
+   * The latest version of each span of the trace, from every day (a trace may cross midnight), sorted by
+   * start time; with maxSpans, only the earliest maxSpans. Spans are chosen on narrow rows first, so a
+   * runaway trace costs SQLite's sorter (which spills to disk), never span bodies in memory.
    */
-  private readTrace(traceId: string): Span[] {
-    if (!isValidTraceId(traceId)) return [];
+  private readTrace(traceId: string, maxSpans: number | undefined): StoredTrace {
+    if (!isValidTraceId(traceId)) return { spans: [], truncated: false };
     const days = this.statement('SELECT day FROM partitions ORDER BY day').pluck().all() as number[];
-    if (days.length === 0) return [];
-    const sql = days
-      .map((day) => {
-        const t = partitionTables(day);
-        return `SELECT ${day} AS day, ${SPAN_COLUMNS} FROM ${t.traceChunks} c
-                JOIN ${t.spans} s ON s.id BETWEEN c.first_id AND c.last_id WHERE c.trace_id = @traceId`;
-      })
-      .join(' UNION ALL ');
-    const rows = this.statement(sql).all({ traceId: hexToBuffer(traceId) }) as SpanRow[];
-    return latestVersions(rows)
-      .map((row) => this.toSpan(row))
-      .sort(byStartTime);
+    if (days.length === 0) return { spans: [], truncated: false };
+    // One row past the cap tells whether anything was left out; SQLite reads LIMIT -1 as no limit.
+    const limit = maxSpans === undefined ? -1 : maxSpans + 1;
+    const versions = this.statement(latestVersionsSql(days)).all({ traceId: hexToBuffer(traceId), limit }) as VersionRow[];
+    const truncated = maxSpans !== undefined && versions.length > maxSpans;
+    const kept = truncated ? versions.slice(0, maxSpans) : versions;
+    return { spans: this.readSpans(kept).sort(byStartTime), truncated };
+  }
+
+  /** The span rows named, read one day at a time by primary key. */
+  private readSpans(versions: VersionRow[]): Span[] {
+    const idsByDay = new Map<number, number[]>();
+    for (const { day, id } of versions) {
+      const ids = idsByDay.get(day);
+      if (ids === undefined) idsByDay.set(day, [id]);
+      else ids.push(id);
+    }
+    const spans: Span[] = [];
+    for (const [day, ids] of idsByDay) {
+      const t = partitionTables(day);
+      const rows = this.statement(
+        `SELECT ${SPAN_COLUMNS} FROM ${t.spans} s WHERE s.id IN (SELECT value FROM json_each(?))`,
+      ).all(JSON.stringify(ids)) as SpanRow[];
+      for (const row of rows) spans.push(this.toSpan(row));
+    }
+    return spans;
   }
 
   /**
@@ -141,20 +167,9 @@ export class SqliteReader implements TraceReader, DependencyReader {
   private findTraceIds(query: TraceQuery): string[] {
     const found = new Set<string>();
     if (query.limit <= 0) return [];
-    const service = this.statement('SELECT id FROM services WHERE name = ?').pluck().get(query.serviceName);
-    if (service === undefined) return [];
-    const params: Record<string, number> = {
-      service: service as number,
-      minUs: query.startTimeMinUs,
-      maxUs: query.startTimeMaxUs,
-    };
-    if (query.operationName !== undefined) {
-      const operation = this.statement('SELECT id FROM operations WHERE service_id = ? AND name = ?')
-        .pluck()
-        .get(params.service, query.operationName);
-      if (operation === undefined) return [];
-      params.operation = operation as number;
-    }
+    const sources = this.scanSources(query);
+    if (sources.length === 0) return [];
+    const params: Record<string, number> = { minUs: query.startTimeMinUs, maxUs: query.startTimeMaxUs };
     if (query.durationMinUs !== undefined) params.minDuration = query.durationMinUs;
     if (query.durationMaxUs !== undefined) params.maxDuration = query.durationMaxUs;
     const tags: TagCondition[] = Object.entries(query.tags).map(([key, value]) => ({
@@ -172,17 +187,65 @@ export class SqliteReader implements TraceReader, DependencyReader {
       if (tag.kind !== undefined) params[`kind${index}`] = tag.kind;
     });
 
+    const scans = sources.map((source) => ({ ...params, ...source }));
     for (const day of this.daysOverlapping(query.startTimeMinUs, query.startTimeMaxUs)) {
-      const statement = this.statement(candidateSql(day, params, tags.length));
-      for (const row of statement.iterate(params) as IterableIterator<CandidateRow>) {
+      for (const row of this.newestCandidates(day, scans, tags.length)) {
         const traceId = bufferToHex(row.trace_id);
         if (found.has(traceId) || !this.matchesTags(row, tags)) continue;
         found.add(traceId);
-        // Leaving the loop closes the iterator, which resets the statement.
+        // Leaving the loop closes the scans, which resets their statements.
         if (found.size >= query.limit) return [...found];
       }
     }
     return [...found];
+  }
+
+  /**
+   * The (service[, operation]) index prefixes a search scans: one for a named service, else one per
+   * service, as few as services exist, which keeps every scan on an index instead of adding one on time.
+   */
+  private scanSources(query: TraceQuery): ScanSource[] {
+    const { serviceName, operationName } = query;
+    if (serviceName === undefined && operationName === undefined) {
+      return this.statement('SELECT DISTINCT service_id AS service FROM operations').all() as ScanSource[];
+    }
+    if (serviceName === undefined) {
+      return this.statement('SELECT service_id AS service, id AS operation FROM operations WHERE name = ?').all(
+        operationName,
+      ) as ScanSource[];
+    }
+    const service = this.statement('SELECT id FROM services WHERE name = ?').pluck().get(serviceName) as number | undefined;
+    if (service === undefined) return [];
+    if (operationName === undefined) return [{ service }];
+    const operation = this.statement('SELECT id FROM operations WHERE service_id = ? AND name = ?')
+      .pluck()
+      .get(service, operationName) as number | undefined;
+    return operation === undefined ? [] : [{ service, operation }];
+  }
+
+  /**
+   * One day's candidate rows of every scan, merged newest first (each scan is already newest first).
+   * Scans run side by side, so each needs its own statement; returning early closes them all.
+   */
+  private *newestCandidates(day: number, scans: Record<string, number>[], tagCount: number): Generator<CandidateRow> {
+    const sql = candidateSql(day, scans[0], tagCount);
+    const iterators = scans.map(
+      (scan, index) => this.statement(sql, index).iterate(scan) as IterableIterator<CandidateRow>,
+    );
+    try {
+      const heads = iterators.map((iterator) => iterator.next());
+      for (;;) {
+        let newest: number | undefined;
+        heads.forEach((head, index) => {
+          if (head.done !== true && (newest === undefined || head.value.start_us > heads[newest].value.start_us)) newest = index;
+        });
+        if (newest === undefined) return;
+        yield heads[newest].value;
+        heads[newest] = iterators[newest].next();
+      }
+    } finally {
+      for (const iterator of iterators) iterator.return?.();
+    }
   }
 
   private daysOverlapping(startMinUs: number, startMaxUs: number): number[] {
@@ -248,13 +311,15 @@ export class SqliteReader implements TraceReader, DependencyReader {
     return value;
   }
 
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
+  /** A cached prepared statement; copies other than 0 are for running the same SQL side by side. */
+  private statement(sql: string, copy = 0): Database.Statement {
+    const key = copy === 0 ? sql : `${copy}\0${sql}`;
+    let statement = this.statements.get(key);
     if (statement === undefined) {
       // Per-day statements accumulate as days pass; starting over is cheaper than tracking use.
       if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
       statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+      this.statements.set(key, statement);
     }
     return statement;
   }
@@ -283,19 +348,28 @@ function candidateSql(day: number, params: Record<string, number>, tagCount: num
     if (`kind${i}` in params) alternatives.push(`s.kind = @kind${i}`);
     conditions.push(`(${alternatives.join(' OR ')})`);
   }
-  return `SELECT s.trace_id, s.kind, s.resource_id, s.body FROM ${t.spans} s
+  return `SELECT s.trace_id, s.start_us, s.kind, s.resource_id, s.body FROM ${t.spans} s
           WHERE ${conditions.join(' AND ')} ORDER BY s.start_us DESC`;
 }
 
-/** Of rows with the same (spanId, kind), the one written last: the highest day, then the highest id. */
-function latestVersions(rows: SpanRow[]): SpanRow[] {
-  const latest = new Map<string, SpanRow>();
-  for (const row of rows) {
-    const key = `${row.span_id.toString('hex')}:${row.kind}`;
-    const kept = latest.get(key);
-    if (kept === undefined || row.day > kept.day || (row.day === kept.day && row.id > kept.id)) latest.set(key, row);
-  }
-  return [...latest.values()];
+/**
+ * Where the latest version of each span of a trace is, earliest start first, up to @limit. A span written
+ * more than once has a row per write; the latest is on the highest day, then has the highest id. Ties in
+ * start time (whole microseconds here) go to the lower span id, then kind, as byStartTime orders them.
+ */
+function latestVersionsSql(days: number[]): string {
+  const versions = days
+    .map((day) => {
+      const t = partitionTables(day);
+      return `SELECT ${day} AS day, s.id, s.span_id, s.kind, s.start_us FROM ${t.traceChunks} c
+              JOIN ${t.spans} s ON s.id BETWEEN c.first_id AND c.last_id WHERE c.trace_id = @traceId`;
+    })
+    .join(' UNION ALL ');
+  return `SELECT day, id FROM (
+            SELECT day, id, span_id, kind, start_us,
+                   ROW_NUMBER() OVER (PARTITION BY span_id, kind ORDER BY day DESC, id DESC) AS version
+            FROM (${versions}))
+          WHERE version = 1 ORDER BY start_us, span_id, kind LIMIT @limit`;
 }
 
 function hasTag(attributes: Attribute[], tag: TagCondition): boolean {

@@ -53,14 +53,14 @@ test('every span field survives a write/read round trip, and reads return fresh 
   const server: Span = { ...fullSpan(), traceId: client.traceId, spanId: client.spanId, kind: SpanKind.SERVER };
   await storage.writer.write(spans(client, server));
 
-  const trace = await storage.traces.getTrace(client.traceId);
+  const trace = (await storage.traces.getTrace(client.traceId)).spans;
   assert.equal(trace.length, 2, 'both halves of a shared span are kept');
   assert.deepEqual(trace.find((s) => s.kind === SpanKind.CLIENT), client);
   assert.deepEqual(trace.find((s) => s.kind === SpanKind.SERVER), server);
 
   trace[0].attributes.length = 0;
   trace[0].resource.attributes.length = 0;
-  const again = await storage.traces.getTrace(client.traceId);
+  const again = (await storage.traces.getTrace(client.traceId)).spans;
   assert.equal(again[0].attributes.length, client.attributes.length);
   assert.equal(again[0].resource.attributes.length, client.resource.attributes.length);
   await storage.shutdown();
@@ -71,17 +71,17 @@ test('rewriting the same (traceId, spanId, kind) keeps one span with the latest 
   const span = makeSpan();
   await storage.writer.write(spans(span));
   await storage.writer.write(spans({ ...span, attributes: [{ key: 'retry', value: { type: 'bool', value: true } }] }));
-  const trace = await storage.traces.getTrace(span.traceId);
+  const trace = (await storage.traces.getTrace(span.traceId)).spans;
   assert.equal(trace.length, 1);
   assert.deepEqual(trace[0].attributes, [{ key: 'retry', value: { type: 'bool', value: true } }]);
   await storage.shutdown();
 });
 
-test('getTrace returns [] for unknown and malformed ids', async () => {
+test('getTrace returns no spans for unknown and malformed ids', async () => {
   const storage = await openStore();
   await storage.writer.write(spans(makeSpan()));
-  assert.deepEqual(await storage.traces.getTrace(randomTraceId()), []);
-  assert.deepEqual(await storage.traces.getTrace('not-a-trace-id'), []);
+  assert.deepEqual(await storage.traces.getTrace(randomTraceId()), { spans: [], truncated: false });
+  assert.deepEqual(await storage.traces.getTrace('not-a-trace-id'), { spans: [], truncated: false });
   await storage.shutdown();
 });
 
@@ -101,7 +101,7 @@ test('findTraces filters by service, operation, time range and duration, newest 
   await storage.writer.write(spans(fastGet, slowGet, post, otherService, childOfPost));
 
   const ids = async (query: Partial<TraceQuery>): Promise<string[]> =>
-    (await storage.traces.findTraces(searchQuery(query))).map((trace) => trace[0].traceId);
+    (await storage.traces.findTraces(searchQuery(query))).map((trace) => trace.spans[0].traceId);
 
   assert.deepEqual(await ids({}), [post.traceId, slowGet.traceId, fastGet.traceId]);
   assert.deepEqual(await ids({ limit: 2 }), [post.traceId, slowGet.traceId]);
@@ -117,7 +117,7 @@ test('findTraces filters by service, operation, time range and duration, newest 
   ]);
 
   const [postTrace] = await storage.traces.findTraces(searchQuery({ operationName: 'POST /b' }));
-  assert.equal(postTrace.length, 2, 'the whole trace is returned, other services included');
+  assert.equal(postTrace.spans.length, 2, 'the whole trace is returned, other services included');
   await storage.shutdown();
 });
 
@@ -150,7 +150,7 @@ test('findTraces tags match span or resource attributes as text, all on one span
   await storage.writer.write(spans(tagged, splitA, splitB));
 
   const ids = async (tags: Record<string, string>, extra: Partial<TraceQuery> = {}): Promise<string[]> =>
-    (await storage.traces.findTraces(searchQuery({ tags, ...extra }))).map((trace) => trace[0].traceId);
+    (await storage.traces.findTraces(searchQuery({ tags, ...extra }))).map((trace) => trace.spans[0].traceId);
 
   assert.deepEqual(await ids({ 'http.response.status_code': '503', 'cache.hit': 'false' }), [tagged.traceId]);
   assert.deepEqual(await ids({ 'k8s.pod.name': 'frontend-abc' }), [tagged.traceId], 'resource attribute');
@@ -173,7 +173,7 @@ test('findTraces matches the tags Jaeger synthesises from span kind and status',
   await storage.writer.write(spans(failed, ok, plain, explicit));
 
   const ids = async (tags: Record<string, string>): Promise<string[]> =>
-    (await storage.traces.findTraces(searchQuery({ tags }))).map((trace) => trace[0].traceId).sort();
+    (await storage.traces.findTraces(searchQuery({ tags }))).map((trace) => trace.spans[0].traceId).sort();
 
   assert.deepEqual(await ids({ error: 'true' }), [failed.traceId, explicit.traceId].sort());
   assert.deepEqual(await ids({ 'otel.status_code': 'ERROR' }), [failed.traceId]);
@@ -202,7 +202,7 @@ test('a tag search finds a span by any one of many attributes of every type', as
   for (const attribute of attributes) {
     const value = String(attribute.value.value);
     const found = await storage.traces.findTraces(searchQuery({ tags: { [attribute.key]: value } }));
-    assert.deepEqual(found.map((trace) => trace[0].traceId), [span.traceId], `${attribute.key}=${value}`);
+    assert.deepEqual(found.map((trace) => trace.spans[0].traceId), [span.traceId], `${attribute.key}=${value}`);
   }
   await storage.shutdown();
 });
@@ -219,11 +219,11 @@ test('a span written twice in one group or across writes is read once, with the 
     storage.writer.write(spans(renamed('second'), renamed('third'))),
   ]);
   await storage.writer.write(spans(renamed('fourth'), sibling));
-  const trace = await storage.traces.getTrace(span.traceId);
+  const trace = (await storage.traces.getTrace(span.traceId)).spans;
   assert.deepEqual(trace.map((s) => s.spanId).sort(), [span.spanId, sibling.spanId].sort());
   assert.equal(trace.find((s) => s.spanId === span.spanId)?.name, 'fourth');
   const [found] = await storage.traces.findTraces(searchQuery({ operationName: 'fourth' }));
-  assert.equal(found.length, 2);
+  assert.equal(found.spans.length, 2);
   await storage.shutdown();
 });
 
@@ -241,19 +241,83 @@ test('a trace whose spans cross midnight UTC is found whole from either day', as
   });
   await storage.writer.write(spans(before, afterMidnight));
 
-  const trace = await storage.traces.getTrace(traceId);
+  const trace = (await storage.traces.getTrace(traceId)).spans;
   assert.deepEqual(trace.map((span) => span.spanId), [before.spanId, afterMidnight.spanId]);
   const midnightUs = Number(midnight / 1000n);
   const found = await storage.traces.findTraces(
     searchQuery({ operationName: 'next day', startTimeMinUs: midnightUs, startTimeMaxUs: midnightUs + 1_000_000 }),
   );
   assert.equal(found.length, 1);
-  assert.equal(found[0].length, 2);
+  assert.equal(found[0].spans.length, 2);
 
   const db = new Database(storage.databasePath, { readonly: true });
   const days = db.prepare('SELECT day FROM partitions ORDER BY day').pluck().all();
   db.close();
   assert.deepEqual(days, [20261126, 20261127]);
+  await storage.shutdown();
+});
+
+test('maxSpans keeps the earliest spans of a trace, each once with its latest content, and says so', async () => {
+  const storage = await openStore();
+  const traceId = randomTraceId();
+  const midnight = DAY_START_NS + 86_400_000n * MS;
+  // Ten spans, the last two after midnight (another partition); written out of order over several commits.
+  const all = Array.from({ length: 10 }, (_, i) =>
+    makeSpan({ traceId, name: `span ${i}`, startTimeUnixNano: midnight - 8n * MS + BigInt(i) * MS, endTimeUnixNano: midnight + 20n * MS }),
+  );
+  await storage.writer.write(spans(all[9], all[3], all[0], all[7]));
+  await storage.writer.write(spans(all[8], all[1], all[5]));
+  await storage.writer.write(spans(all[6], all[2], all[4]));
+  // Rewrites add rows; they must count once and show the content written last.
+  await storage.writer.write(spans({ ...all[2], name: 'span 2 rewritten' }, all[0]));
+  await storage.writer.write(spans({ ...all[9], name: 'span 9 rewritten' }));
+
+  const names = (trace: { spans: Span[] }) => trace.spans.map((span) => span.name);
+  const latestNames = all.map((span) => span.name);
+  latestNames[2] = 'span 2 rewritten';
+  latestNames[9] = 'span 9 rewritten';
+  const capped = await storage.traces.getTrace(traceId, { maxSpans: 4 });
+  assert.deepEqual(names(capped), latestNames.slice(0, 4));
+  assert.equal(capped.truncated, true);
+  const crossingMidnight = await storage.traces.getTrace(traceId, { maxSpans: 9 });
+  assert.deepEqual(names(crossingMidnight), latestNames.slice(0, 9));
+  assert.equal(crossingMidnight.truncated, true);
+  const exactlyAll = await storage.traces.getTrace(traceId, { maxSpans: 10 });
+  assert.deepEqual(names(exactlyAll), latestNames);
+  assert.equal(exactlyAll.truncated, false, 'ten spans in thirteen rows fit a cap of ten');
+  assert.deepEqual(await storage.traces.getTrace(traceId), exactlyAll);
+
+  const [found] = await storage.traces.findTraces(searchQuery({ operationName: 'span 5' }), { maxSpans: 3 });
+  assert.deepEqual(names(found), latestNames.slice(0, 3));
+  assert.equal(found.truncated, true);
+  await storage.shutdown();
+});
+
+test('findTraces without a service merges every service newest first, up to the limit', async () => {
+  const storage = await openStore();
+  const midnight = DAY_START_NS + 86_400_000n * MS;
+  // Newest first: e (after midnight), d, c, b, a; two services share the operation 'GET /'.
+  const span = (serviceName: string, name: string, offsetMs: bigint) =>
+    makeSpan({ serviceName, name, resource: serviceResource(serviceName), startTimeUnixNano: midnight + offsetMs * MS, endTimeUnixNano: midnight + (offsetMs + 1n) * MS });
+  const a = span('alpha', 'GET /', -50n);
+  const b = span('beta', 'work', -40n);
+  const c = span('gamma', 'GET /', -30n);
+  const d = span('alpha', 'other', -20n);
+  const e = span('beta', 'GET /', 10n);
+  const cChild = { ...span('alpha', 'child', -29n), traceId: c.traceId, parentSpanId: c.spanId };
+  await storage.writer.write(spans(a, b, c, d, e, cChild));
+  await storage.writer.write({ ...emptyBatch(), logs: [logRecord('logs-only-service')] });
+
+  const everyService = { serviceName: undefined, limit: 20 };
+  const ids = async (query: Partial<TraceQuery>) =>
+    (await storage.traces.findTraces(searchQuery({ ...everyService, ...query }))).map((trace) => trace.spans[0].traceId);
+  assert.deepEqual(await ids({}), [e, d, cChild, b, a].map((x) => x.traceId), 'a trace of two services comes once');
+  assert.deepEqual(await ids({ limit: 3 }), [e, d, c].map((x) => x.traceId));
+  assert.deepEqual(await ids({ limit: 3 }), [e, d, c].map((x) => x.traceId), 'stopping early leaves the scans reusable');
+  assert.deepEqual(await ids({ operationName: 'GET /' }), [e, c, a].map((x) => x.traceId));
+  assert.deepEqual(await ids({ operationName: 'nothing' }), []);
+  assert.deepEqual(await ids({ startTimeMaxUs: Number((midnight - 25n * MS) / 1000n) }), [c, b, a].map((x) => x.traceId));
+  assert.deepEqual(await ids({ tags: { 'service.name': 'gamma' } }), [c.traceId]);
   await storage.shutdown();
 });
 
@@ -403,7 +467,7 @@ test('a bad batch fails alone even when it shares a transaction with good ones',
   assert.equal(results[0].status, 'rejected');
   assert.ok((results[0] as PromiseRejectedResult).reason instanceof MeshscopeError);
   assert.equal(results[1].status, 'fulfilled');
-  assert.equal((await storage.traces.getTrace(good.traceId)).length, 1);
+  assert.equal((await storage.traces.getTrace(good.traceId)).spans.length, 1);
   await storage.shutdown();
 });
 
@@ -463,7 +527,7 @@ test('shutdown waits for queued writes, is idempotent, and later writes are refu
   await assert.rejects(storage.traces.getServices(), MeshscopeError);
 
   const reopened = await openStore(dataDir);
-  for (const span of written) assert.equal((await reopened.traces.getTrace(span.traceId)).length, 1);
+  for (const span of written) assert.equal((await reopened.traces.getTrace(span.traceId)).spans.length, 1);
   await reopened.shutdown();
 });
 
@@ -476,7 +540,7 @@ test('a read-only instance waits for the database, then sees what the writer ins
 
   const span = makeSpan({ serviceName: 'from-writer', resource: serviceResource('from-writer') });
   await writer.writer.write(spans(span));
-  assert.deepEqual(await reader.traces.getTrace(span.traceId), [span]);
+  assert.deepEqual(await reader.traces.getTrace(span.traceId), { spans: [span], truncated: false });
   assert.deepEqual(await reader.traces.getServices(), ['from-writer']);
   await assert.rejects(reader.writer.write(spans(makeSpan())), MeshscopeError);
   assert.equal(reader.writer.pendingItems, 0);
@@ -535,7 +599,7 @@ test('an acknowledged batch survives kill -9 of the writing process', async () =
   assert.equal(child.signalCode, 'SIGKILL');
 
   const reopened = await openStore(dataDir);
-  const trace = await reopened.traces.getTrace(span.traceId);
+  const trace = (await reopened.traces.getTrace(span.traceId)).spans;
   assert.equal(trace.length, 1);
   assert.deepEqual(trace[0], { ...span, events: [] });
   await reopened.shutdown();

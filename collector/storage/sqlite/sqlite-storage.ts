@@ -7,7 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { MeshscopeError } from '../../errors.js';
 import type { SpanKind } from '../../model/model.js';
-import type { DependencyReader, Storage, StorageWriter, TraceQuery, TraceReader, WriteBatch } from '../api.js';
+import type {
+  DependencyReader,
+  Storage,
+  StorageWriter,
+  TraceQuery,
+  TraceReadOptions,
+  TraceReader,
+  WriteBatch,
+} from '../api.js';
 import { openReadConnection } from './connection.js';
 import { DATABASE_FILE_NAME, hasSharedSchema } from './schema.js';
 import { SqliteReader } from './sqlite-reader.js';
@@ -64,8 +72,8 @@ export class SqliteStorage implements Storage {
     this.traces = {
       getServices: async () => reader().getServices(),
       getOperations: async (query: { serviceName: string; spanKind?: SpanKind }) => reader().getOperations(query),
-      getTrace: async (traceId: string) => reader().getTrace(traceId),
-      findTraces: async (query: TraceQuery) => reader().findTraces(query),
+      getTrace: async (traceId: string, options?: TraceReadOptions) => reader().getTrace(traceId, options),
+      findTraces: async (query: TraceQuery, options?: TraceReadOptions) => reader().findTraces(query, options),
     };
     this.dependencies = {
       getServiceGraphEdges: async (startUnixMs: number, endUnixMs: number) =>

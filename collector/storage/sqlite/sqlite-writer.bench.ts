@@ -66,13 +66,20 @@ async function timeReads(storage: SqliteStorage, traceId: string): Promise<void>
   await time('findTraces duration >= 45ms', () =>
     storage.traces.findTraces({ serviceName: 'email', tags: {}, durationMinUs: 45_000, ...range }),
   );
+  await time('findTraces every service', () => storage.traces.findTraces({ tags: {}, ...range }));
+  await time('findTraces every service, tag (span attr)', () =>
+    storage.traces.findTraces({ tags: { 'app.user_id': 'user-42' }, ...range }),
+  );
+  await time('findTraces every service, operation', () =>
+    storage.traces.findTraces({ operationName: 'GET /api/cart', tags: {}, ...range }),
+  );
   await time('getServices', () => storage.traces.getServices());
 }
 
 async function time(label: string, run: () => Promise<unknown>): Promise<void> {
   const before = performance.now();
   const result = await run();
-  const count = Array.isArray(result) ? result.length : 0;
+  const count = Array.isArray(result) ? result.length : (result as { spans: unknown[] }).spans.length;
   console.log(`${label}: ${(performance.now() - before).toFixed(1)} ms (${count} results)`);
 }
 
