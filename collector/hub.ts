@@ -2,7 +2,7 @@
 // collector (ingest only, health on the admin port) or query (read-only over the collector's data dir).
 import http, { type Server } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
-import type { Config } from './config/config.js';
+import { ConfigError, type Config } from './config/config.js';
 import { close, listen } from './http/server.js';
 import { IngestPipeline } from './pipeline.js';
 import { ServiceGraphProcessor } from './processors/service-graph.js';
@@ -36,67 +36,99 @@ export interface Hub {
 
 export async function startHub(config: Config, role: Role): Promise<Hub> {
   const metrics = new SelfMetrics();
-  const ingest = role !== 'query';
-  const storage: Storage = new SqliteStorage({ dataDir: config.dataDir, readOnly: !ingest, maxPendingItems: config.maxQueuedItems });
+  const storage: Storage = new SqliteStorage({ dataDir: config.dataDir, readOnly: role === 'query', maxPendingItems: config.maxQueuedItems });
   let ready = false;
-  const isReady = () => ready;
-  const httpServers: Server[] = [];
   const ports: BoundPorts = {};
-  let grpcServer: grpc.Server | undefined;
+  const listeners: Listener[] = [];
   let pipeline: IngestPipeline | undefined;
 
   const shutdown = once(async () => {
     ready = false;
-    if (grpcServer) await shutdownGrpc(grpcServer);
-    await Promise.all(httpServers.map((server) => close(server)));
+    await Promise.all(listeners.map((listener) => listener.close()));
     await pipeline?.shutdown();
     await storage.shutdown();
   });
 
   try {
     // The health listener comes up first so probes can watch start-up; /ready says 503 until the end.
-    const app = role === 'collector' ? healthApp({ metrics, isReady }) : queryApp({ metrics, isReady, storage, token: config.queryToken, maxSpansPerTrace: config.maxSpansPerTrace });
-    const frontServer = http.createServer(app);
-    httpServers.push(frontServer);
-    const frontPort = (await listen(frontServer, config.host, role === 'collector' ? config.adminPort : config.queryPort)).port;
-    ports[role === 'collector' ? 'admin' : 'query'] = frontPort;
+    const isReady = () => ready;
+    const front = role === 'collector'
+      ? healthApp({ metrics, isReady })
+      : queryApp({ metrics, isReady, storage, token: config.queryToken, maxSpansPerTrace: config.maxSpansPerTrace });
+    const frontPort: PortSetting = role === 'collector' ? ['MESHSCOPE_ADMIN_PORT', config.adminPort] : ['MESHSCOPE_QUERY_PORT', config.queryPort];
+    ports[role === 'collector' ? 'admin' : 'query'] = await startListener(listeners, httpListener(http.createServer(front)), config.host, frontPort);
 
     await storage.start();
-    if (ingest) {
-      const serviceGraph = new ServiceGraphProcessor({ waitMs: config.serviceGraphWaitMs });
-      metrics.observeServiceGraph(() => serviceGraph.stats());
-      pipeline = new IngestPipeline({
-        writer: storage.writer,
-        serviceGraph,
-        metrics,
-        maxQueuedItems: config.maxQueuedItems,
-        spanLimits: {
-          ...DEFAULT_SPAN_LIMITS,
-          maxAttributesPerSpan: config.maxAttributesPerSpan,
-          maxAttributeValueLength: config.maxAttributeValueLength,
-        },
-      });
-      pipeline.start();
-      const memoryBudget = new MemoryBudget(config.maxInflightBytes);
-      metrics.observeInflightBytes(() => memoryBudget.used);
-      const receiverOptions = { pipeline, metrics, token: config.ingestToken, maxRequestBytes: config.maxRequestBytes, memoryBudget };
-      const receivers: [keyof BoundPorts, Server, number][] = [
-        ['otlpHttp', createOtlpHttpServer(receiverOptions), config.otlpHttpPort],
-        ['zipkin', createZipkinHttpServer(receiverOptions), config.zipkinPort],
-        ['jaegerHttp', createJaegerHttpServer(receiverOptions), config.jaegerHttpPort],
-      ];
-      for (const [name, server, port] of receivers) {
-        ports[name] = (await listen(server, config.host, port)).port;
-        httpServers.push(server);
-      }
-      grpcServer = createOtlpGrpcServer(receiverOptions);
-      ports.otlpGrpc = await bindGrpc(grpcServer, config.host, config.otlpGrpcPort);
+    if (role !== 'query') {
+      pipeline = startPipeline(config, storage, metrics);
+      Object.assign(ports, await startReceivers(config, pipeline, metrics, listeners));
     }
     ready = true;
     return { ports, shutdown };
   } catch (error) {
     await shutdown();
     throw error;
+  }
+}
+
+function startPipeline(config: Config, storage: Storage, metrics: SelfMetrics): IngestPipeline {
+  const serviceGraph = new ServiceGraphProcessor({ waitMs: config.serviceGraphWaitMs });
+  metrics.observeServiceGraph(() => serviceGraph.stats());
+  const pipeline = new IngestPipeline({
+    writer: storage.writer,
+    serviceGraph,
+    metrics,
+    maxQueuedItems: config.maxQueuedItems,
+    spanLimits: {
+      ...DEFAULT_SPAN_LIMITS,
+      maxAttributesPerSpan: config.maxAttributesPerSpan,
+      maxAttributeValueLength: config.maxAttributeValueLength,
+    },
+  });
+  pipeline.start();
+  return pipeline;
+}
+
+async function startReceivers(config: Config, pipeline: IngestPipeline, metrics: SelfMetrics, listeners: Listener[]): Promise<BoundPorts> {
+  const memoryBudget = new MemoryBudget(config.maxInflightBytes);
+  metrics.observeInflightBytes(() => memoryBudget.used);
+  const options = { pipeline, metrics, token: config.ingestToken, maxRequestBytes: config.maxRequestBytes, memoryBudget };
+  const { host } = config;
+  return {
+    otlpHttp: await startListener(listeners, httpListener(createOtlpHttpServer(options)), host, ['MESHSCOPE_OTLP_HTTP_PORT', config.otlpHttpPort]),
+    zipkin: await startListener(listeners, httpListener(createZipkinHttpServer(options)), host, ['MESHSCOPE_ZIPKIN_PORT', config.zipkinPort]),
+    jaegerHttp: await startListener(listeners, httpListener(createJaegerHttpServer(options)), host, ['MESHSCOPE_JAEGER_HTTP_PORT', config.jaegerHttpPort]),
+    otlpGrpc: await startListener(listeners, grpcListener(createOtlpGrpcServer(options)), host, ['MESHSCOPE_OTLP_GRPC_PORT', config.otlpGrpcPort]),
+  };
+}
+
+/** The environment variable that set a port, and its value: named when binding fails. */
+type PortSetting = [variable: string, port: number];
+
+interface Listener {
+  bind(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+function httpListener(server: Server): Listener {
+  return { bind: async (host, port) => (await listen(server, host, port)).port, close: () => close(server) };
+}
+
+function grpcListener(server: grpc.Server): Listener {
+  return { bind: (host, port) => bindGrpc(server, host, port), close: () => shutdownGrpc(server) };
+}
+
+/** Binds and registers for shutdown; a failure names the setting, as configuration errors do. */
+async function startListener(listeners: Listener[], listener: Listener, host: string, [variable, port]: PortSetting): Promise<number> {
+  try {
+    const bound = await listener.bind(host, port);
+    listeners.push(listener);
+    return bound;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /address already in use/i.test((error as Error).message)
+      ? 'is already in use'
+      : `cannot be bound: ${(error as Error).message}`;
+    throw new ConfigError(`${variable} is '${port}'; ${host}:${port} ${reason}`);
   }
 }
 

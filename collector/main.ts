@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `meshscope` command. The only place that prints start-up errors and exits.
 import { ConfigError, loadConfig, type Config } from './config/config.js';
-import { startHub, type BoundPorts, type Role } from './hub.js';
+import { startHub, type BoundPorts, type Hub, type Role } from './hub.js';
 
 const ROLES: readonly Role[] = ['all-in-one', 'collector', 'query'];
 
@@ -35,7 +35,16 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const hub = await startHub(config, role);
+  let hub: Hub;
+  try {
+    hub = await startHub(config, role);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`meshscope: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
   printListeners(config, role, hub.ports);
   await waitForSignal();
   console.log('meshscope: shutting down');

@@ -41,9 +41,23 @@ export function healthApp(options: HealthOptions): Express {
   return app;
 }
 
+/** What `GET /` says until the web UI is served there: which APIs this port speaks. */
+const API_INDEX = {
+  name: 'meshscope',
+  apis: {
+    jaeger: ['/api/services', '/api/services/{service}/operations', '/api/operations', '/api/traces', '/api/traces/{traceID}', '/api/dependencies'],
+    jaegerV3: ['/api/v3/services', '/api/v3/operations', '/api/v3/traces', '/api/v3/traces/{traceID}', '/api/v3/trace-summaries'],
+    health: ['/ready', '/healthz', '/metrics'],
+  },
+  clients: 'Point Jaeger UI or Grafana\'s Jaeger data source at this address.',
+};
+
 export function queryApp(options: QueryAppOptions): Express {
   const app = healthApp(options);
   app.use(requireToken(options.token));
+  app.get('/', (_request, response) => {
+    response.json(API_INDEX);
+  });
   const deps = {
     traces: options.storage.traces,
     dependencies: options.storage.dependencies,

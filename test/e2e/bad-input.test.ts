@@ -90,6 +90,12 @@ test('wrong JSON types and unsupported content types', async () => {
   assert.equal(jaegerGarbage.status, 400);
 });
 
+test('the root of the query port lists the APIs it speaks', async () => {
+  const { status, body } = await getJson(`${hub.queryUrl}/`);
+  assert.equal(status, 200);
+  assert.ok(body.apis.jaeger.includes('/api/traces/{traceID}'));
+});
+
 test('unknown routes and methods', async () => {
   assert.equal((await post(`${hub.otlpHttpUrl}/v1/spans`, '{}', JSON_HEADERS)).status, 404);
   assert.equal((await fetch(`${hub.otlpHttpUrl}/v1/traces`)).status, 405);

@@ -3,6 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { getJson, startHub, waitFor } from './harness.js';
@@ -28,6 +32,25 @@ test('an unknown command prints usage and exits 2', () => {
   const result = runWithEnv({}, ['frobnicate']);
   assert.equal(result.status, 2);
   assert.match(result.stderr, /unknown command 'frobnicate'/);
+});
+
+test('a port already in use stops start-up with one line naming its variable', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const taken = String((blocker.address() as net.AddressInfo).port);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'meshscope-port-'));
+  const free = { MESHSCOPE_DATA_DIR: dataDir, MESHSCOPE_QUERY_PORT: '0', MESHSCOPE_OTLP_HTTP_PORT: '0', MESHSCOPE_ZIPKIN_PORT: '0', MESHSCOPE_JAEGER_HTTP_PORT: '0', MESHSCOPE_OTLP_GRPC_PORT: '0' };
+  try {
+    for (const variable of ['MESHSCOPE_ZIPKIN_PORT', 'MESHSCOPE_OTLP_GRPC_PORT']) {
+      const result = spawnSync(process.execPath, [MAIN, 'all-in-one'], { env: { ...process.env, ...free, [variable]: taken }, encoding: 'utf8', timeout: 15_000 });
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`${variable} is '${taken}'; 127.0.0.1:${taken} is already in use`));
+    }
+  } finally {
+    blocker.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('listening beyond loopback needs both tokens', () => {

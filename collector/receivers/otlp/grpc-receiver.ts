@@ -11,6 +11,10 @@ import type { ReceiverOptions } from '../ingest-server.js';
 
 const LABEL = { receiver: 'otlp', transport: 'grpc' } as const;
 
+// grpc-js prints its own copy of errors it also hands to us (a failed bind, for one); we report those
+// ourselves, with the setting that caused them, so its logger stays quiet.
+grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+
 type Ingest = (body: Buffer) => Promise<{ rejected: number; message: string }>;
 
 export function createOtlpGrpcServer(options: ReceiverOptions): grpc.Server {
