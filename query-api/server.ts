@@ -6,6 +6,7 @@ import type { Storage } from '../collector/storage/api.js';
 import type { SelfMetrics } from '../collector/telemetry/self-metrics.js';
 import { apiNotFound, jaegerRoutes } from './routes/jaeger-routes.js';
 import { jaegerV3Routes } from './routes/jaeger-v3-routes.js';
+import { logsRoutes } from './routes/logs-routes.js';
 
 export interface HealthOptions {
   metrics: SelfMetrics;
@@ -47,6 +48,7 @@ const API_INDEX = {
   apis: {
     jaeger: ['/api/services', '/api/services/{service}/operations', '/api/operations', '/api/traces', '/api/traces/{traceID}', '/api/dependencies'],
     jaegerV3: ['/api/v3/services', '/api/v3/operations', '/api/v3/traces', '/api/v3/traces/{traceID}', '/api/v3/trace-summaries'],
+    logs: ['/api/logs', '/api/logs/context', '/api/logs/tail', '/api/traces/{traceID}/logs'],
     health: ['/ready', '/healthz', '/metrics'],
   },
   clients: 'Point Jaeger UI or Grafana\'s Jaeger data source at this address.',
@@ -65,6 +67,7 @@ export function queryApp(options: QueryAppOptions): Express {
   };
   app.use(jaegerRoutes(deps));
   app.use(jaegerV3Routes(deps)); // what current Jaeger UI and Grafana's gRPC-gateway mode call
+  app.use(logsRoutes({ logs: options.storage.logs }));
   app.use('/api', apiNotFound); // last, so it never shadows an /api router mounted above
   return app;
 }

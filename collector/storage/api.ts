@@ -90,10 +90,100 @@ export interface DependencyReader {
   getServiceGraphEdges(startUnixMs: number, endUnixMs: number): Promise<ServiceGraphEdge[]>;
 }
 
+/**
+ * A parsed log query (query-api/logs/query-language.ts builds it from text); null in LogSearch matches
+ * every line. Text matching works on the body's words: the body as text (attributeValueToString) split
+ * into runs of letters and digits, compared case-insensitively. A `text` node matches when its words
+ * occur consecutively in the body; with `prefix` its last word only has to start the body word.
+ */
+export type LogQuery =
+  | { type: 'and'; children: LogQuery[] }
+  | { type: 'or'; children: LogQuery[] }
+  | { type: 'not'; child: LogQuery }
+  | { type: 'text'; text: string; prefix: boolean }
+  /**
+   * `service` is the service name; `trace_id` and `span_id` the ids (hex); any other field is an
+   * attribute key of the log record or of its resource, compared as attributeValueToString text. All
+   * compare case-insensitively, exactly, or as a prefix of the stored text when `prefix` is set.
+   */
+  | { type: 'field'; field: string; value: string; prefix: boolean }
+  /**
+   * Severity against a level (SEVERITY_LEVELS). `=` matches the severity text case-insensitively or a
+   * severity number in the level's OTLP range (error = 17–20); the comparisons use the number, or the
+   * text's level when the number is 0 (unspecified).
+   */
+  | { type: 'severity'; op: SeverityOperator; level: string };
+
+export type SeverityOperator = '=' | '>=' | '>' | '<=' | '<';
+
+/** OTLP severity ranges by level name: each level spans four numbers (TRACE 1–4 ... FATAL 21–24). */
+export const SEVERITY_LEVELS: Readonly<Record<string, { min: number; max: number }>> = {
+  trace: { min: 1, max: 4 },
+  debug: { min: 5, max: 8 },
+  info: { min: 9, max: 12 },
+  warn: { min: 13, max: 16 },
+  warning: { min: 13, max: 16 },
+  error: { min: 17, max: 20 },
+  fatal: { min: 21, max: 24 },
+};
+
+export type LogDirection = 'backward' | 'forward';
+
+export interface LogSearch {
+  query: LogQuery | null;
+  /**
+   * The window on each line's time (its event time, or its observed time when it has none):
+   * start inclusive, end exclusive.
+   */
+  startUnixNano: bigint;
+  endUnixNano: bigint;
+  /** Most lines returned (a positive integer). */
+  limit: number;
+  /** backward: newest first (the default in the API); forward: oldest first. Ties go by id order. */
+  direction: LogDirection;
+  /** Only lines observed (received) strictly after this moment; for live tailing. */
+  observedAfterUnixNano?: bigint;
+}
+
+/** A stored log line with the id its store gives it. */
+export interface StoredLog extends LogRecord {
+  /**
+   * Opaque, stable for the life of the line, unique within the store; names the line in
+   * getLogContext. (SQLite: `<yyyymmdd>:<row id>`.)
+   */
+  id: string;
+}
+
+export interface LogContextQuery {
+  /** The id of the line in the middle. */
+  id: string;
+  /** How many lines before and after it (each at most the caller's cap). */
+  before: number;
+  after: number;
+}
+
+export interface LogReader {
+  /**
+   * Lines in the window matching the query, in the direction's time order, up to limit. A store
+   * reads only the time partitions of the window, in the direction's order, and stops at the limit.
+   * Results are copies.
+   */
+  searchLogs(search: LogSearch): Promise<StoredLog[]>;
+  /**
+   * The line and up to `before` lines just before it and `after` just after it in time (ties by id)
+   * from the same service and, when the line's resource has `service.instance.id`, the same instance;
+   * all in time order, the line included. Empty when the id is unknown or malformed.
+   */
+  getLogContext(query: LogContextQuery): Promise<StoredLog[]>;
+  /** The trace's lines (traceId: 32 lower-case hex) in time order, the earliest `limit`. */
+  getTraceLogs(traceId: string, limit: number): Promise<StoredLog[]>;
+}
+
 export interface Storage {
   readonly writer: StorageWriter;
   readonly traces: TraceReader;
   readonly dependencies: DependencyReader;
+  readonly logs: LogReader;
   /** Opens the store (creating it when absent). Resolves once reads and writes can be served. */
   start(): Promise<void>;
   /** Flushes pending writes and closes. Idempotent. */

@@ -2,24 +2,30 @@
 // Same contract as the SQLite store: idempotent span writes keyed by (traceId, spanId, kind), edges
 // added up per key, Jaeger-style search semantics, and copies in both directions.
 import type { LogRecord, Metric, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
-import { attributeValueToString } from '../model/attributes.js';
+import { attributeValueToString, findStringAttribute } from '../model/attributes.js';
 import { MeshscopeError } from '../errors.js';
 import type {
   DependencyReader,
+  LogContextQuery,
+  LogReader,
+  LogSearch,
   Operation,
   Storage,
+  StoredLog,
   StoredTrace,
   TraceQuery,
   TraceReadOptions,
   TraceReader,
   WriteBatch,
 } from './api.js';
+import { logTimeOf, matchesLog } from './log-match.js';
 import { hasSyntheticTag } from './synthetic-tags.js';
 
 export class MemoryStorage implements Storage {
   private readonly spansByTrace = new Map<string, Map<string, Span>>();
   private readonly edgesByKey = new Map<string, ServiceGraphEdge>();
-  private readonly logs: LogRecord[] = [];
+  /** In write order; a line's id is its index here. */
+  private readonly logRecords: LogRecord[] = [];
   private readonly metrics: Metric[] = [];
   private open = false;
 
@@ -43,6 +49,13 @@ export class MemoryStorage implements Storage {
       ),
   };
 
+  readonly logs: LogReader = {
+    searchLogs: async (search) => structuredClone(this.searchLogs(search)),
+    getLogContext: async (query) => structuredClone(this.getLogContext(query)),
+    getTraceLogs: async (traceId, limit) =>
+      structuredClone(this.logsInTimeOrder().filter((log) => log.traceId === traceId).slice(0, Math.max(0, limit))),
+  };
+
   async start(): Promise<void> {
     this.open = true;
   }
@@ -53,7 +66,7 @@ export class MemoryStorage implements Storage {
 
   /** Copies of every log record written, in write order. */
   storedLogs(): LogRecord[] {
-    return structuredClone(this.logs);
+    return structuredClone(this.logRecords);
   }
 
   /** Copies of every metric written, in write order. */
@@ -71,7 +84,7 @@ export class MemoryStorage implements Storage {
       }
       spans.set(`${span.spanId}:${span.kind}`, span);
     }
-    this.logs.push(...batch.logs);
+    this.logRecords.push(...batch.logs);
     this.metrics.push(...batch.metrics);
     for (const edge of batch.edges) this.addEdge(edge);
   }
@@ -126,6 +139,41 @@ export class MemoryStorage implements Storage {
       .sort((a, b) => b[1] - a[1])
       .slice(0, Math.max(0, query.limit))
       .map(([traceId]) => this.readTrace(traceId, maxSpans));
+  }
+
+  private searchLogs(search: LogSearch): StoredLog[] {
+    const matching = this.logsInTimeOrder().filter((log) => {
+      const time = logTimeOf(log);
+      if (time < search.startUnixNano || time >= search.endUnixNano) return false;
+      if (search.observedAfterUnixNano !== undefined && log.observedTimeUnixNano <= search.observedAfterUnixNano) return false;
+      return matchesLog(search.query, log);
+    });
+    if (search.direction === 'backward') matching.reverse();
+    return matching.slice(0, Math.max(0, search.limit));
+  }
+
+  private getLogContext(query: LogContextQuery): StoredLog[] {
+    const ordered = this.logsInTimeOrder();
+    const index = ordered.findIndex((log) => log.id === query.id);
+    if (index < 0) return [];
+    const anchor = ordered[index];
+    const instance = findStringAttribute(anchor.resource.attributes, 'service.instance.id');
+    const sameSource = (log: StoredLog): boolean =>
+      log.serviceName === anchor.serviceName &&
+      (instance === undefined || findStringAttribute(log.resource.attributes, 'service.instance.id') === instance);
+    const before = ordered.slice(0, index).filter(sameSource);
+    const after = ordered.slice(index + 1).filter(sameSource);
+    return [...before.slice(Math.max(0, before.length - query.before)), anchor, ...after.slice(0, Math.max(0, query.after))];
+  }
+
+  /** Every line with its id, oldest first; ties in time keep write order. */
+  private logsInTimeOrder(): StoredLog[] {
+    const logs = this.logRecords.map((log, index) => ({ id: String(index), ...log }));
+    return logs.sort((a, b) => {
+      const timeA = logTimeOf(a);
+      const timeB = logTimeOf(b);
+      return timeA < timeB ? -1 : timeA > timeB ? 1 : Number(a.id) - Number(b.id);
+    });
   }
 
   private *allSpans(): Iterable<Span> {

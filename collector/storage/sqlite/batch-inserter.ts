@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { InstrumentationScope, LogRecord, Metric, Resource, ServiceGraphEdge } from '../../model/model.js';
 import { attributeValueToString } from '../../model/attributes.js';
+import { logBodyText } from '../log-match.js';
 import { encodeMetricPoint, encodeResource, encodeScope, hexToBuffer, logTimeUnixNano, tagHash } from './codec.js';
 import type { EncodedBatch } from './protocol.js';
 import { createPartition, dayOfEpochDay, epochDayOfUnixMs, partitionTables } from './schema.js';
@@ -29,6 +30,7 @@ interface Partition {
   insertSpan: Database.Statement;
   insertTraceChunk: Database.Statement;
   insertLog: Database.Statement;
+  insertLogText: Database.Statement;
   insertMetricPoint: Database.Statement;
 }
 
@@ -155,7 +157,7 @@ ON CONFLICT DO UPDATE SET
   private insertLog(log: LogRecord, idsByObject: IdsByObject): void {
     const timeNs = logTimeUnixNano(log);
     const statements = this.partition(this.dayOfUnixMs(Number(timeNs / 1_000_000n)));
-    statements.insertLog.run(
+    const { lastInsertRowid } = statements.insertLog.run(
       log.timeUnixNano,
       log.observedTimeUnixNano,
       log.severityNumber,
@@ -170,7 +172,10 @@ ON CONFLICT DO UPDATE SET
       this.scopeId(log.scope, idsByObject),
       log.traceId === '' ? null : hexToBuffer(log.traceId),
       log.spanId === '' ? null : hexToBuffer(log.spanId),
+      timeNs,
     );
+    const text = logBodyText(log);
+    if (text !== '') statements.insertLogText.run(lastInsertRowid, text);
   }
 
   private insertMetric(metric: Metric, idsByObject: IdsByObject): void {
@@ -241,9 +246,10 @@ ON CONFLICT DO UPDATE SET
         ),
         insertLog: this.db.prepare(
           `INSERT INTO ${t.logs} (time_ns, observed_time_ns, severity_number, severity_text, service_id, body,
-             attributes, dropped_attributes_count, flags, event_name, resource_id, scope_id, trace_id, span_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             attributes, dropped_attributes_count, flags, event_name, resource_id, scope_id, trace_id, span_id, ts_ns)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
+        insertLogText: this.db.prepare(`INSERT INTO ${t.logsText} (rowid, body) VALUES (?, ?)`),
         insertMetricPoint: this.db.prepare(
           `INSERT INTO ${t.metricPoints} (name, type, temporality, monotonic, unit, description, service_id,
              resource_id, scope_id, attributes, start_time_ns, time_ns, point)

@@ -3,8 +3,11 @@
 // per UTC day, listed in `partitions`, so retention drops whole days and a time-bounded search opens only
 // the days it covers.
 import type Database from 'better-sqlite3';
+import type { AttributeValue } from '../../model/model.js';
+import { logBodyText } from '../log-match.js';
 
-export const SCHEMA_VERSION = 2;
+/** Version 3 added the log search columns, indexes and full-text tables (migrated from 2 on open). */
+export const SCHEMA_VERSION = 3;
 /** Version 1 had per-span trace and tag indexes; this code can neither write nor read its partitions. */
 const OLDEST_READABLE_VERSION = 2;
 export const DATABASE_FILE_NAME = 'meshscope.db';
@@ -72,8 +75,25 @@ export function createSharedSchema(db: Database.Database): void {
   }
   db.transaction(() => {
     db.exec(SHARED_TABLES);
+    if (version === 2) migrateLogsFromVersion2(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+/** Adds ts_ns, the log indexes and the full-text tables to every existing day, indexing stored lines. */
+function migrateLogsFromVersion2(db: Database.Database): void {
+  db.function('log_body_text', { deterministic: true }, (body) =>
+    logBodyText({ body: JSON.parse(String(body)) as AttributeValue | null }),
+  );
+  const days = db.prepare('SELECT day FROM partitions').pluck().all() as number[];
+  for (const day of days) {
+    const t = partitionTables(day);
+    db.exec(`
+ALTER TABLE ${t.logs} ADD COLUMN ts_ns INTEGER NOT NULL DEFAULT 0;
+UPDATE ${t.logs} SET ts_ns = CASE time_ns WHEN 0 THEN observed_time_ns ELSE time_ns END;`);
+    createLogSearchTables(db, day);
+    db.exec(`INSERT INTO ${t.logsText} (rowid, body) SELECT rowid, log_body_text(body) FROM ${t.logs}`);
+  }
 }
 
 /** True once a writer has created the shared tables, so a read-only opener can start reading. */
@@ -87,6 +107,8 @@ export interface PartitionTables {
   spans: string;
   traceChunks: string;
   logs: string;
+  /** FTS5 index of the log bodies of the day; its rowid is the logs row's rowid. */
+  logsText: string;
   metricPoints: string;
 }
 
@@ -96,6 +118,7 @@ export function partitionTables(day: number): PartitionTables {
     spans: `spans_${day}`,
     traceChunks: `trace_chunks_${day}`,
     logs: `logs_${day}`,
+    logsText: `logs_text_${day}`,
     metricPoints: `metric_points_${day}`,
   };
 }
@@ -150,7 +173,8 @@ CREATE TABLE IF NOT EXISTS ${t.logs} (
   resource_id INTEGER NOT NULL,
   scope_id INTEGER NOT NULL,
   trace_id BLOB,
-  span_id BLOB
+  span_id BLOB,
+  ts_ns INTEGER NOT NULL            -- time_ns, or observed_time_ns when time_ns is 0: what searches order by
 );
 CREATE TABLE IF NOT EXISTS ${t.metricPoints} (
   name TEXT NOT NULL,
@@ -168,12 +192,31 @@ CREATE TABLE IF NOT EXISTS ${t.metricPoints} (
   point TEXT NOT NULL               -- JSON of the rest of the data point
 );
 `);
+  createLogSearchTables(db, day);
   const startMs = unixMsOfDay(day);
   db.prepare('INSERT OR IGNORE INTO partitions (day, start_ms, end_ms) VALUES (?, ?, ?)').run(
     day,
     startMs,
     startMs + MS_PER_DAY,
   );
+}
+
+/**
+ * One day's log search structures: time and (service, time) indexes that searches walk newest first,
+ * a trace index (partial: most lines have no trace), and a contentless FTS5 table over the bodies
+ * (contentless keeps the text once, in the logs row; positions are kept for phrase queries; no column
+ * sizes since nothing ranks). Diacritics are kept so the JS matcher (log-match.ts) splits words the same.
+ */
+function createLogSearchTables(db: Database.Database, day: number): void {
+  const t = partitionTables(day);
+  db.exec(`
+CREATE INDEX IF NOT EXISTS ${t.logs}_time ON ${t.logs} (ts_ns);
+CREATE INDEX IF NOT EXISTS ${t.logs}_service_time ON ${t.logs} (service_id, ts_ns);
+CREATE INDEX IF NOT EXISTS ${t.logs}_trace ON ${t.logs} (trace_id, ts_ns) WHERE trace_id IS NOT NULL;
+CREATE VIRTUAL TABLE IF NOT EXISTS ${t.logsText} USING fts5(
+  body, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0'
+);
+`);
 }
 
 /** The UTC day (yyyymmdd) holding a moment given in epoch days. */

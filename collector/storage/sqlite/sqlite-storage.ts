@@ -9,6 +9,9 @@ import { MeshscopeError } from '../../errors.js';
 import type { SpanKind } from '../../model/model.js';
 import type {
   DependencyReader,
+  LogContextQuery,
+  LogReader,
+  LogSearch,
   Storage,
   StorageWriter,
   TraceQuery,
@@ -18,6 +21,7 @@ import type {
 } from '../api.js';
 import { openReadConnection } from './connection.js';
 import { DATABASE_FILE_NAME, hasSharedSchema } from './schema.js';
+import { SqliteLogReader } from './sqlite-log-reader.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { SqliteWriter, type StorageLogger } from './sqlite-writer.js';
 
@@ -48,10 +52,12 @@ export class SqliteStorage implements Storage {
   readonly writer: BoundedStorageWriter;
   readonly traces: TraceReader;
   readonly dependencies: DependencyReader;
+  readonly logs: LogReader;
   readonly databasePath: string;
   private readonly sqliteWriter: SqliteWriter | undefined;
   private connection: Database.Database | undefined;
   private reader: SqliteReader | undefined;
+  private logReader: SqliteLogReader | undefined;
   private starting: Promise<void> | undefined;
   private shuttingDown: Promise<void> | undefined;
 
@@ -78,6 +84,12 @@ export class SqliteStorage implements Storage {
     this.dependencies = {
       getServiceGraphEdges: async (startUnixMs: number, endUnixMs: number) =>
         reader().getServiceGraphEdges(startUnixMs, endUnixMs),
+    };
+    const logReader = (): SqliteLogReader => this.requireLogReader();
+    this.logs = {
+      searchLogs: async (search: LogSearch) => logReader().searchLogs(search),
+      getLogContext: async (query: LogContextQuery) => logReader().getLogContext(query),
+      getTraceLogs: async (traceId: string, limit: number) => logReader().getTraceLogs(traceId, limit),
     };
   }
 
@@ -106,6 +118,7 @@ export class SqliteStorage implements Storage {
       throw new MeshscopeError('unavailable', 'storage was shut down while starting');
     }
     this.reader = new SqliteReader(this.connection);
+    this.logReader = new SqliteLogReader(this.connection);
   }
 
   private async waitForDatabase(): Promise<Database.Database> {
@@ -140,6 +153,7 @@ export class SqliteStorage implements Storage {
     await this.starting?.catch(() => undefined);
     // The read connection closes first so the writer is the last connection and checkpoints the WAL away.
     this.reader = undefined;
+    this.logReader = undefined;
     this.connection?.close();
     await this.sqliteWriter?.shutdown();
   }
@@ -147,6 +161,11 @@ export class SqliteStorage implements Storage {
   private requireReader(): SqliteReader {
     if (this.reader === undefined) throw new MeshscopeError('unavailable', 'storage is not open');
     return this.reader;
+  }
+
+  private requireLogReader(): SqliteLogReader {
+    if (this.logReader === undefined) throw new MeshscopeError('unavailable', 'storage is not open');
+    return this.logReader;
   }
 }
 
