@@ -1,0 +1,268 @@
+// PromQL function implementations over evaluated arguments. The parser has already checked arity and
+// argument types against FUNCTION_SIGNATURES, so arguments are read here without re-validation.
+
+import type { Expr } from './ast.js';
+import { executionError } from './errors.js';
+import {
+  bucketQuantile,
+  extrapolatedRate,
+  instantRate,
+  kahanMean,
+  kahanSum,
+  quantile,
+  type Bucket,
+  type Compatibility,
+} from './math.js';
+import type { LabelMatcher, Sample } from './series-source.js';
+import { anchoredRegExp } from './series-source.js';
+import {
+  dropLabels,
+  dropMetricName,
+  labelsKey,
+  METRIC_NAME,
+  vectorOf,
+  type InstantSample,
+  type Labels,
+  type MatrixValue,
+  type Value,
+  type VectorValue,
+} from './values.js';
+
+export interface FunctionCall {
+  func: string;
+  args: Value[];
+  argExprs: Expr[];
+  timeMs: number;
+  compatibility: Compatibility;
+}
+
+type FunctionImpl = (call: FunctionCall) => Value;
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function callFunction(call: FunctionCall): Value {
+  const impl = IMPLEMENTATIONS[call.func];
+  if (!impl) throw executionError(`function ${JSON.stringify(call.func)} is not implemented`);
+  return impl(call);
+}
+
+function vectorArg(call: FunctionCall, index: number): InstantSample[] {
+  return (call.args[index] as VectorValue).samples;
+}
+
+function matrixArg(call: FunctionCall, index: number): MatrixValue {
+  return call.args[index] as MatrixValue;
+}
+
+function scalarArg(call: FunctionCall, index: number): number {
+  const arg = call.args[index];
+  return arg?.kind === 'scalar' ? arg.value : NaN;
+}
+
+function stringArg(call: FunctionCall, index: number): string {
+  const arg = call.args[index];
+  return arg?.kind === 'string' ? arg.value : '';
+}
+
+/** Applies fn to each series of the range argument; series where fn has no answer are left out. */
+function overRange(
+  fn: (samples: Sample[], matrix: MatrixValue, call: FunctionCall) => number | undefined,
+  keepMetricName = false,
+  matrixIndex = 0,
+): FunctionImpl {
+  return (call) => {
+    const matrix = matrixArg(call, matrixIndex);
+    const out: InstantSample[] = [];
+    for (const series of matrix.series) {
+      if (series.samples.length === 0) continue;
+      const value = fn(series.samples, matrix, call);
+      if (value === undefined) continue;
+      out.push({ labels: keepMetricName ? series.labels : dropMetricName(series.labels), value });
+    }
+    return vectorOf(out);
+  };
+}
+
+/** Applies fn to each sample of the first (instant vector) argument, dropping the metric name. */
+function perSample(fn: (value: number, call: FunctionCall) => number): FunctionImpl {
+  return (call) =>
+    vectorOf(vectorArg(call, 0).map((s) => ({ labels: dropMetricName(s.labels), value: fn(s.value, call) })));
+}
+
+function rateLike(isCounter: boolean, isRate: boolean): FunctionImpl {
+  return overRange((samples, matrix, call) =>
+    extrapolatedRate(samples, matrix, isCounter, isRate, call.compatibility),
+  );
+}
+
+const values = (samples: Sample[]) => samples.map((s) => s.value);
+
+const IMPLEMENTATIONS: Record<string, FunctionImpl> = {
+  rate: rateLike(true, true),
+  increase: rateLike(true, false),
+  delta: rateLike(false, false),
+  irate: overRange((samples) => instantRate(samples, true)),
+  idelta: overRange((samples) => instantRate(samples, false)),
+  changes: overRange((samples) => countTransitions(samples, (prev, cur) => !(cur === prev || (Number.isNaN(cur) && Number.isNaN(prev))))),
+  resets: overRange((samples) => countTransitions(samples, (prev, cur) => cur < prev)),
+  avg_over_time: overRange((samples) => kahanMean(values(samples))),
+  sum_over_time: overRange((samples) => kahanSum(values(samples))),
+  count_over_time: overRange((samples) => samples.length),
+  min_over_time: overRange((samples) => values(samples).reduce((min, v) => (v < min || Number.isNaN(min) ? v : min))),
+  max_over_time: overRange((samples) => values(samples).reduce((max, v) => (v > max || Number.isNaN(max) ? v : max))),
+  last_over_time: overRange((samples) => (samples[samples.length - 1] as Sample).value, true),
+  present_over_time: overRange(() => 1),
+  quantile_over_time: overRange((samples, _m, call) => quantile(scalarArg(call, 0), values(samples)), false, 1),
+  absent_over_time: (call) =>
+    matrixArg(call, 0).series.some((s) => s.samples.length > 0) ? vectorOf([]) : absentResult(call),
+  absent: (call) => (vectorArg(call, 0).length > 0 ? vectorOf([]) : absentResult(call)),
+  histogram_quantile: histogramQuantile,
+  abs: perSample(Math.abs),
+  ceil: perSample(Math.ceil),
+  floor: perSample(Math.floor),
+  exp: perSample(Math.exp),
+  sqrt: perSample(Math.sqrt),
+  ln: perSample(Math.log),
+  log2: perSample(Math.log2),
+  log10: perSample(Math.log10),
+  sgn: perSample((v) => (v < 0 ? -1 : v > 0 ? 1 : v)),
+  round: perSample((v, call) => {
+    const inverse = 1 / (call.args.length > 1 ? scalarArg(call, 1) : 1);
+    return Math.floor(v * inverse + 0.5) / inverse;
+  }),
+  clamp_min: perSample((v, call) => Math.max(v, scalarArg(call, 1))),
+  clamp_max: perSample((v, call) => Math.min(v, scalarArg(call, 1))),
+  clamp: (call) =>
+    scalarArg(call, 2) < scalarArg(call, 1)
+      ? vectorOf([])
+      : perSample((v) => Math.max(scalarArg(call, 1), Math.min(scalarArg(call, 2), v)))(call),
+  time: (call) => ({ kind: 'scalar', value: call.timeMs / 1000 }),
+  vector: (call) => vectorOf([{ labels: {}, value: scalarArg(call, 0) }]),
+  scalar: (call) => {
+    const samples = vectorArg(call, 0);
+    return { kind: 'scalar', value: samples.length === 1 ? (samples[0] as InstantSample).value : NaN };
+  },
+  timestamp: (call) =>
+    vectorOf(
+      vectorArg(call, 0).map((s) => ({ labels: dropMetricName(s.labels), value: (s.sampleTimeMs ?? call.timeMs) / 1000 })),
+    ),
+  sort: (call) => vectorOf([...vectorArg(call, 0)].sort((a, b) => compareForSort(a.value, b.value))),
+  sort_desc: (call) => vectorOf([...vectorArg(call, 0)].sort((a, b) => compareForSort(b.value, a.value))),
+  label_replace: labelReplace,
+  label_join: labelJoin,
+};
+
+function countTransitions(samples: Sample[], counts: (previous: number, current: number) => boolean): number {
+  let total = 0;
+  for (let i = 1; i < samples.length; i++) {
+    if (counts((samples[i - 1] as Sample).value, (samples[i] as Sample).value)) total++;
+  }
+  return total;
+}
+
+/** Ascending with NaN first, as Prometheus' sort() orders. */
+function compareForSort(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : -1;
+  if (Number.isNaN(b)) return 1;
+  return a - b;
+}
+
+/** absent() answers 1 with the labels its selector pinned with single `=` matchers. */
+function absentResult(call: FunctionCall): VectorValue {
+  const arg = call.argExprs[0];
+  const selector = arg?.type === 'matrixSelector' ? arg.selector : arg;
+  const matchers: LabelMatcher[] = selector?.type === 'vectorSelector' ? selector.matchers : [];
+  const labels: Record<string, string> = {};
+  const dropped = new Set<string>();
+  for (const matcher of matchers) {
+    if (matcher.name === METRIC_NAME) continue;
+    if (matcher.op === '=' && !(matcher.name in labels) && !dropped.has(matcher.name)) {
+      labels[matcher.name] = matcher.value;
+    } else {
+      delete labels[matcher.name];
+      dropped.add(matcher.name);
+    }
+  }
+  return vectorOf([{ labels, value: 1 }]);
+}
+
+function histogramQuantile(call: FunctionCall): Value {
+  const q = scalarArg(call, 0);
+  const groups = new Map<string, { labels: Labels; buckets: Bucket[] }>();
+  for (const sample of vectorArg(call, 1)) {
+    const upperBound = parseBound(sample.labels.le);
+    if (upperBound === undefined) continue;
+    const labels = dropLabels(sample.labels, ['le', METRIC_NAME]);
+    const key = labelsKey(labels);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { labels, buckets: [] }));
+    group.buckets.push({ upperBound, count: sample.value });
+  }
+  return vectorOf([...groups.values()].map((g) => ({ labels: g.labels, value: bucketQuantile(q, g.buckets) })));
+}
+
+/** Go's strconv.ParseFloat for `le` values, including its spellings of infinity. */
+function parseBound(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const lower = text.toLowerCase().replace(/^\+/, '');
+  if (lower === 'inf' || lower === 'infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  const value = Number(text);
+  return Number.isNaN(value) && lower !== 'nan' ? undefined : value;
+}
+
+function labelReplace(call: FunctionCall): Value {
+  const [destination, replacement, source, pattern] = [1, 2, 3, 4].map((i) => stringArg(call, i)) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  let regex: RegExp;
+  try {
+    regex = anchoredRegExp(pattern);
+  } catch {
+    throw executionError(`invalid regular expression in label_replace(): ${pattern}`);
+  }
+  if (!LABEL_NAME.test(destination)) {
+    throw executionError(`invalid destination label name in label_replace(): ${destination}`);
+  }
+  return vectorOf(
+    vectorArg(call, 0).map((sample) => {
+      const match = regex.exec(sample.labels[source] ?? '');
+      if (!match) return sample;
+      return { ...sample, labels: withLabel(sample.labels, destination, expandTemplate(replacement, match)) };
+    }),
+  );
+}
+
+function labelJoin(call: FunctionCall): Value {
+  const destination = stringArg(call, 1);
+  const separator = stringArg(call, 2);
+  const sources = call.args.slice(3).map((_, i) => stringArg(call, i + 3));
+  if (!LABEL_NAME.test(destination)) {
+    throw executionError(`invalid destination label name in label_join(): ${destination}`);
+  }
+  return vectorOf(
+    vectorArg(call, 0).map((sample) => {
+      const joined = sources.map((name) => sample.labels[name] ?? '').join(separator);
+      return { ...sample, labels: withLabel(sample.labels, destination, joined) };
+    }),
+  );
+}
+
+/** Sets a label, or removes it when the value is empty (an empty label does not exist in Prometheus). */
+function withLabel(labels: Labels, name: string, value: string): Labels {
+  if (value === '') return dropLabels(labels, [name]);
+  return { ...labels, [name]: value };
+}
+
+/** Go's Regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; `$1x` names group "1x" as Go does. */
+export function expandTemplate(template: string, match: RegExpExecArray): string {
+  return template.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_whole, token: string, braced?: string, bare?: string) => {
+    if (token === '$') return '$';
+    const name = (braced ?? bare) as string;
+    const group = /^\d+$/.test(name) ? match[Number(name)] : match.groups?.[name];
+    return group ?? '';
+  });
+}
