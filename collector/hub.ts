@@ -7,6 +7,8 @@ import { close, listen } from './http/server.js';
 import { IngestPipeline } from './pipeline.js';
 import { ServiceGraphProcessor } from './processors/service-graph.js';
 import { DEFAULT_SPAN_LIMITS } from './processors/span-limits.js';
+import { DeltaToCumulative } from './processors/prometheus-delta-to-cumulative.js';
+import { RedMetrics } from './processors/span-metrics.js';
 import { MemoryBudget } from './receivers/memory-budget.js';
 import { createJaegerHttpServer } from './receivers/jaeger/http-receiver.js';
 import { bindGrpc, createOtlpGrpcServer, shutdownGrpc } from './receivers/otlp/grpc-receiver.js';
@@ -77,8 +79,11 @@ function startPipeline(config: Config, storage: Storage, metrics: SelfMetrics): 
   const pipeline = new IngestPipeline({
     writer: storage.writer,
     serviceGraph,
+    redMetrics: new RedMetrics(),
+    deltaToCumulative: new DeltaToCumulative(),
     metrics,
     maxQueuedItems: config.maxQueuedItems,
+    redMetricsIntervalMs: config.spanMetricsIntervalMs,
     spanLimits: {
       ...DEFAULT_SPAN_LIMITS,
       maxAttributesPerSpan: config.maxAttributesPerSpan,

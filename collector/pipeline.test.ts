@@ -5,6 +5,8 @@ import type { DecodedTraces, Span } from './model/model.js';
 import { IngestPipeline } from './pipeline.js';
 import { ServiceGraphProcessor } from './processors/service-graph.js';
 import { DEFAULT_SPAN_LIMITS } from './processors/span-limits.js';
+import { DeltaToCumulative } from './processors/prometheus-delta-to-cumulative.js';
+import { RedMetrics } from './processors/span-metrics.js';
 import type { StorageWriter, WriteBatch } from './storage/api.js';
 import { makeSpan } from './storage/sqlite/test-fixtures.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
@@ -39,7 +41,10 @@ function traces(spans: Span[], rejectedSpans = 0): DecodedTraces {
 function pipelineWith(writer: StorageWriter, maxQueuedItems: number) {
   const metrics = new SelfMetrics();
   const serviceGraph = new ServiceGraphProcessor({ waitMs: 60_000 });
-  const pipeline = new IngestPipeline({ writer, serviceGraph, metrics, maxQueuedItems, spanLimits: DEFAULT_SPAN_LIMITS });
+  const pipeline = new IngestPipeline({
+    writer, serviceGraph, metrics, maxQueuedItems, spanLimits: DEFAULT_SPAN_LIMITS,
+    redMetrics: new RedMetrics(), deltaToCumulative: new DeltaToCumulative(),
+  });
   return { pipeline, metrics, serviceGraph };
 }
 
@@ -107,7 +112,7 @@ test('an unexpected store failure becomes a retryable unavailable error and is c
   assert.match(refused, /reason="invalid"} 2/);
 });
 
-test('shutdown flushes the edges derived so far', async () => {
+test('shutdown flushes the edges and the RED series derived so far', async () => {
   const writer = new GatedWriter();
   const { pipeline } = pipelineWith(writer, 100);
   const client = makeSpan({ kind: 3, serviceName: 'a' });
@@ -115,10 +120,18 @@ test('shutdown flushes the edges derived so far', async () => {
   const stored = pipeline.ingestTraces(traces([client, server]), LABEL);
   writer.releaseAll();
   await stored;
-  const shutdown = pipeline.shutdown();
-  await new Promise((resolve) => setImmediate(resolve));
-  writer.releaseAll();
+  let done = false;
+  const shutdown = pipeline.shutdown().then(() => (done = true));
+  while (!done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    writer.releaseAll();
+  }
   await shutdown;
   const edges = writer.batches.flatMap((batch) => batch.edges);
   assert.deepEqual(edges.map((edge) => [edge.client, edge.server, edge.calls]), [['a', 'b', 1]]);
+  const samples = writer.batches.flatMap((batch) => batch.samples);
+  const calls = samples.filter((sample) => sample.labels.__name__ === 'traces_spanmetrics_calls_total' && sample.value > 0);
+  assert.deepEqual(calls.map((sample) => sample.labels.service).sort(), ['a', 'b']);
+  assert.ok(samples.some((sample) => sample.labels.__name__ === 'traces_service_graph_request_total' && sample.labels.client === 'a' && sample.value === 1));
+  assert.ok(writer.batches.some((batch) => batch.metricMetadata.some((entry) => entry.metric === 'traces_spanmetrics_calls_total')));
 });

@@ -1,11 +1,15 @@
 // The path from a receiver to the store. Receivers hand over decoded items; the pipeline refuses work
 // when too much is already waiting (so memory stays bounded and clients back off), writes, and only
-// then derives the service graph from what was stored. Edges are flushed to the store every few
-// seconds and on shutdown.
+// then derives the service graph and the RED metrics from what was stored. OTLP metrics become
+// Prometheus series (delta temporality made cumulative first). Derived edges and RED series are
+// flushed to the store on timers and on shutdown.
 import { MeshscopeError } from './errors.js';
 import type { DecodedLogs, DecodedMetrics, DecodedTraces } from './model/model.js';
+import type { DeltaToCumulative } from './processors/prometheus-delta-to-cumulative.js';
+import { toPrometheusSeries } from './processors/prometheus-series.js';
 import type { ServiceGraphProcessor } from './processors/service-graph.js';
 import { enforceSpanLimits, type SpanLimits } from './processors/span-limits.js';
+import { RED_METRICS_METADATA, type RedMetrics } from './processors/span-metrics.js';
 import type { StorageWriter, WriteBatch } from './storage/api.js';
 import type { SelfMetrics, Signal } from './telemetry/self-metrics.js';
 
@@ -17,25 +21,38 @@ export interface ReceiverLabel {
 export interface PipelineOptions {
   writer: StorageWriter;
   serviceGraph: ServiceGraphProcessor;
+  redMetrics: RedMetrics;
+  deltaToCumulative: DeltaToCumulative;
   metrics: SelfMetrics;
   maxQueuedItems: number;
   spanLimits: SpanLimits;
   edgeFlushIntervalMs?: number;
+  /** How often RED series are written (Tempo's metrics generator: 15 s). */
+  redMetricsIntervalMs?: number;
+}
+
+/** A batch with only the given parts. */
+function batchOf(parts: Partial<WriteBatch>): WriteBatch {
+  return { spans: [], logs: [], samples: [], metricMetadata: [], edges: [], ...parts };
 }
 
 const RETRY_AFTER_SECONDS = 1;
 
 export class IngestPipeline {
   private queuedItems = 0;
-  private flushTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private redMetadataWritten = false;
 
   constructor(private readonly options: PipelineOptions) {}
 
   start(): void {
     this.options.serviceGraph.start();
-    this.flushTimer = setInterval(() => void this.flushEdges(), this.options.edgeFlushIntervalMs ?? 5000);
-    this.flushTimer.unref();
+    this.timers = [
+      setInterval(() => void this.flushEdges(), this.options.edgeFlushIntervalMs ?? 5000),
+      setInterval(() => void this.flushRedMetrics(), this.options.redMetricsIntervalMs ?? 15_000),
+    ];
+    for (const timer of this.timers) timer.unref();
   }
 
   /** Stores the spans; resolves once they are durable. Throws MeshscopeError('overloaded') when full. */
@@ -43,39 +60,61 @@ export class IngestPipeline {
     this.countRejected(label, 'spans', decoded.rejectedSpans);
     const trimmed = enforceSpanLimits(decoded.spans, this.options.spanLimits);
     if (trimmed > 0) this.options.metrics.trimmedSpans.inc(label, trimmed);
-    await this.write(label, 'spans', decoded.spans.length, { spans: decoded.spans, logs: [], metrics: [], edges: [] });
+    await this.write(label, 'spans', decoded.spans.length, batchOf({ spans: decoded.spans }));
     this.options.serviceGraph.consume(decoded.spans);
+    this.options.redMetrics.consumeSpans(decoded.spans);
   }
 
   async ingestLogs(decoded: DecodedLogs, label: ReceiverLabel): Promise<void> {
     this.countRejected(label, 'log_records', decoded.rejectedLogRecords);
-    await this.write(label, 'log_records', decoded.logs.length, { spans: [], logs: decoded.logs, metrics: [], edges: [] });
+    await this.write(label, 'log_records', decoded.logs.length, batchOf({ logs: decoded.logs }));
   }
 
   async ingestMetrics(decoded: DecodedMetrics, label: ReceiverLabel): Promise<void> {
     this.countRejected(label, 'metric_points', decoded.rejectedDataPoints);
     const points = decoded.metrics.reduce((sum, metric) => sum + metric.points.length, 0);
-    await this.write(label, 'metric_points', points, { spans: [], logs: [], metrics: decoded.metrics, edges: [] });
+    const converted = toPrometheusSeries(this.options.deltaToCumulative.process(decoded.metrics));
+    const { notCumulative, noRecordedValue, typeConflict } = converted.dropped;
+    // Points Prometheus' model cannot hold (non-monotonic deltas, no recorded value, a name reused with
+    // another type) are acknowledged to the client but not stored, as the OTLP-to-Prometheus rules say.
+    const unrepresentable = notCumulative + noRecordedValue + typeConflict;
+    this.countRejected(label, 'metric_points', unrepresentable, 'unrepresentable');
+    await this.write(label, 'metric_points', points - unrepresentable, batchOf({ samples: converted.samples, metricMetadata: converted.metadata }));
   }
 
-  /** Writes the service-graph edges accumulated so far. */
+  /** Writes the service-graph edges accumulated so far, and feeds them to the RED metrics. */
   async flushEdges(): Promise<void> {
     const edges = this.options.serviceGraph.drainEdges();
     if (edges.length === 0) return;
-    try {
-      await this.options.writer.write({ spans: [], logs: [], metrics: [], edges });
-    } catch (error) {
-      // Edges are derived, not acknowledged to anyone; losing one flush skews a minute of the graph.
-      console.error(`meshscope: could not store ${edges.length} service-graph edges: ${(error as Error).message}`);
-    }
+    this.options.redMetrics.consumeEdges(edges);
+    await this.writeDerived('service-graph edges', batchOf({ edges }));
+  }
+
+  /** Writes the current value of every RED series (span metrics and service-graph metrics). */
+  async flushRedMetrics(): Promise<void> {
+    const samples = this.options.redMetrics.collect(Date.now());
+    if (samples.length === 0) return;
+    const metricMetadata = this.redMetadataWritten ? [] : [...RED_METRICS_METADATA];
+    await this.writeDerived('RED metric samples', batchOf({ samples, metricMetadata }));
+    this.redMetadataWritten = true;
   }
 
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.flushTimer);
+    for (const timer of this.timers) clearInterval(timer);
     this.options.serviceGraph.shutdown();
     await this.flushEdges();
+    await this.flushRedMetrics();
+  }
+
+  /** Derived data is acknowledged to no one; a failed flush skews a minute of the graph, not more. */
+  private async writeDerived(what: string, batch: WriteBatch): Promise<void> {
+    try {
+      await this.options.writer.write(batch);
+    } catch (error) {
+      console.error(`meshscope: could not store ${what}: ${(error as Error).message}`);
+    }
   }
 
   private async write(label: ReceiverLabel, signal: Signal, items: number, batch: WriteBatch): Promise<void> {
@@ -104,7 +143,7 @@ export class IngestPipeline {
     }
   }
 
-  private countRejected(label: ReceiverLabel, signal: Signal, count: number): void {
-    if (count > 0) this.options.metrics.refused.inc({ ...label, signal, reason: 'invalid' }, count);
+  private countRejected(label: ReceiverLabel, signal: Signal, count: number, reason = 'invalid'): void {
+    if (count > 0) this.options.metrics.refused.inc({ ...label, signal, reason }, count);
   }
 }

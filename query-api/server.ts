@@ -1,5 +1,6 @@
 // The query listener: health and own metrics (always open, for probes and scrapers), then the
 // token-protected APIs. The collector-only process reuses healthApp() on its admin port.
+import { readFileSync } from 'node:fs';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { bearerTokenMatches } from '../collector/http/server.js';
 import type { Storage } from '../collector/storage/api.js';
@@ -7,6 +8,7 @@ import type { SelfMetrics } from '../collector/telemetry/self-metrics.js';
 import { apiNotFound, jaegerRoutes } from './routes/jaeger-routes.js';
 import { jaegerV3Routes } from './routes/jaeger-v3-routes.js';
 import { logsRoutes } from './routes/logs-routes.js';
+import { prometheusRoutes } from './routes/prometheus-routes.js';
 
 export interface HealthOptions {
   metrics: SelfMetrics;
@@ -42,16 +44,19 @@ export function healthApp(options: HealthOptions): Express {
   return app;
 }
 
+const PACKAGE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
 /** What `GET /` says until the web UI is served there: which APIs this port speaks. */
 const API_INDEX = {
   name: 'meshscope',
   apis: {
     jaeger: ['/api/services', '/api/services/{service}/operations', '/api/operations', '/api/traces', '/api/traces/{traceID}', '/api/dependencies'],
     jaegerV3: ['/api/v3/services', '/api/v3/operations', '/api/v3/traces', '/api/v3/traces/{traceID}', '/api/v3/trace-summaries'],
+    prometheus: ['/api/v1/query', '/api/v1/query_range', '/api/v1/series', '/api/v1/labels', '/api/v1/label/{name}/values', '/api/v1/metadata', '/api/v1/status/buildinfo'],
     logs: ['/api/logs', '/api/logs/context', '/api/logs/tail', '/api/traces/{traceID}/logs'],
     health: ['/ready', '/healthz', '/metrics'],
   },
-  clients: 'Point Jaeger UI or Grafana\'s Jaeger data source at this address.',
+  clients: 'Point Jaeger UI, or Grafana\'s Jaeger and Prometheus data sources, at this address.',
 };
 
 export function queryApp(options: QueryAppOptions): Express {
@@ -68,6 +73,7 @@ export function queryApp(options: QueryAppOptions): Express {
   app.use(jaegerRoutes(deps));
   app.use(jaegerV3Routes(deps)); // what current Jaeger UI and Grafana's gRPC-gateway mode call
   app.use(logsRoutes({ logs: options.storage.logs }));
+  app.use(prometheusRoutes({ metrics: options.storage.metrics, version: PACKAGE_VERSION }));
   app.use('/api', apiNotFound); // last, so it never shadows an /api router mounted above
   return app;
 }

@@ -25,6 +25,8 @@ export interface Config {
   maxInflightBytes: number;
   /** How long the service graph waits for the other half of a call. */
   serviceGraphWaitMs: number;
+  /** How often span-derived RED series are written. */
+  spanMetricsIntervalMs: number;
   /** Attributes kept per span (beyond: dropped and counted). */
   maxAttributesPerSpan: number;
   /** Characters kept of a string attribute value (beyond: truncated). */
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxRequestBytes: positiveInt(env, 'MESHSCOPE_MAX_REQUEST_BYTES', 20 * MIB),
     maxInflightBytes: positiveInt(env, 'MESHSCOPE_MAX_INFLIGHT_BYTES', 128 * MIB),
     serviceGraphWaitMs: durationMs(env, 'MESHSCOPE_SERVICE_GRAPH_WAIT', 120_000),
+    spanMetricsIntervalMs: durationMs(env, 'MESHSCOPE_SPAN_METRICS_INTERVAL', 15_000),
     maxAttributesPerSpan: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTES_PER_SPAN', 128),
     maxAttributeValueLength: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTE_LENGTH', 16_384),
     maxSpansPerTrace: positiveInt(env, 'MESHSCOPE_MAX_SPANS_PER_TRACE', 50_000),

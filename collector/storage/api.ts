@@ -1,15 +1,40 @@
 // The storage interface, split into a write half and a read half like Zipkin's spanConsumer()/spanStore()
 // and Jaeger's tracestore writer/reader. Every backend (sqlite, elasticsearch) implements all of it and
 // passes the contract suite in test/storage-contract.
-import type { LogRecord, Metric, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
+import type { LogRecord, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
 
 /** Everything one ingest call produced. Any of the arrays may be empty. */
 export interface WriteBatch {
   spans: Span[];
   logs: LogRecord[];
-  metrics: Metric[];
+  /** Metric points as Prometheus samples (collector/processors/prometheus-series.ts makes them). */
+  samples: PrometheusSample[];
+  /** Metadata of the metric families of the samples; the latest write per metric name wins. */
+  metricMetadata: MetricMetadata[];
   /** Per-minute edge increments: the store adds them to what it already holds for the same key. */
   edges: ServiceGraphEdge[];
+}
+
+/**
+ * One float sample of a Prometheus series. The Prometheus conversion produces exactly this shape, so it
+ * is defined here, once, and the processor imports it rather than the store depending on processors.
+ */
+export interface PrometheusSample {
+  /** Every label, including `__name__`. A label with an empty value is the same as an absent one. */
+  labels: Record<string, string>;
+  timestampMs: number;
+  value: number;
+}
+
+export type PrometheusMetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown';
+
+/** One entry of Prometheus' /api/v1/metadata, keyed by metric family name. */
+export interface MetricMetadata {
+  metric: string;
+  type: PrometheusMetricType;
+  help: string;
+  /** Prometheus unit words, e.g. 'seconds', 'bytes_per_second', '' when unitless. */
+  unit: string;
 }
 
 export interface StorageWriter {
@@ -18,7 +43,8 @@ export interface StorageWriter {
    * (kill -9) the moment the promise resolves, so a receiver may acknowledge it to the client then.
    * Span writes are idempotent as readers see them: writing the same (traceId, spanId, kind) again
    * supersedes the earlier write (the store may keep both rows), and reads return each (traceId, spanId,
-   * kind) once with the content last written, so a client retry never shows a duplicate. Rejects with a
+   * kind) once with the content last written, so a client retry never shows a duplicate. Samples are
+   * idempotent too: a second sample of the same series and timestamp replaces the first. Rejects with a
    * MeshscopeError (retryable when the store is busy).
    */
   write(batch: WriteBatch): Promise<void>;
@@ -179,11 +205,70 @@ export interface LogReader {
   getTraceLogs(traceId: string, limit: number): Promise<StoredLog[]>;
 }
 
+// The metric read half. Its shapes are structurally identical to the PromQL engine's storage interface
+// (query-api/promql/series-source.ts) so a MetricReader is a SeriesSource, without storage importing
+// the query side.
+
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+
+export interface LabelMatcher {
+  name: string;
+  op: MatchOp;
+  /** Literal value, or an RE2 pattern for =~ and !~ (anchored at both ends, as Prometheus does). */
+  value: string;
+}
+
+/** A sample of a series read back: the series' labels are on the Series. */
+export interface SeriesSample {
+  timestampMs: number;
+  value: number;
+}
+
+export interface Series {
+  /** All labels, including `__name__`. */
+  labels: Record<string, string>;
+  /** Sorted by timestampMs ascending, one sample per timestamp. */
+  samples: SeriesSample[];
+}
+
+export interface SelectHints {
+  /**
+   * The caller fails the query once it holds more samples than this. The store stops reading as soon as
+   * it has read maxSamples + 1 samples in total, so the result then holds exactly maxSamples + 1 (the
+   * last series cut short): never a silently truncated answer, always one the caller rejects.
+   */
+  maxSamples: number;
+}
+
+export interface MetricReader {
+  /**
+   * Every series whose labels satisfy all matchers (a missing label matches as ""), with its samples in
+   * [startMs, endMs] inclusive; series without samples in the window are omitted. Results are copies.
+   * Rejects with a MeshscopeError of kind 'bad_request' for a regex JS cannot compile.
+   */
+  select(matchers: LabelMatcher[], startMs: number, endMs: number, hints?: SelectHints): Promise<Series[]>;
+  /**
+   * Sorted distinct label names (including `__name__`) of the series with samples in [startMs, endMs]
+   * that satisfy all matchers; no matchers means every such series.
+   */
+  labelNames(matchers: LabelMatcher[], startMs: number, endMs: number): Promise<string[]>;
+  /** Sorted distinct non-empty values of one label over the same series as labelNames. */
+  labelValues(name: string, matchers: LabelMatcher[], startMs: number, endMs: number): Promise<string[]>;
+  /**
+   * /api/v1/series: the label sets of the series with samples in [startMs, endMs] satisfying every
+   * matcher of at least one of the sets (a union; each series once), sorted by their labels.
+   */
+  series(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Promise<Record<string, string>[]>;
+  /** Stored metadata sorted by metric name, only `metric` when given, at most `limit` entries when given. */
+  metadata(metric?: string, limit?: number): Promise<MetricMetadata[]>;
+}
+
 export interface Storage {
   readonly writer: StorageWriter;
   readonly traces: TraceReader;
   readonly dependencies: DependencyReader;
   readonly logs: LogReader;
+  readonly metrics: MetricReader;
   /** Opens the store (creating it when absent). Resolves once reads and writes can be served. */
   start(): Promise<void>;
   /** Flushes pending writes and closes. Idempotent. */

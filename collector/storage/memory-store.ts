@@ -1,7 +1,8 @@
 // An in-memory Storage for unit tests of other components (a test double, never a product backend).
 // Same contract as the SQLite store: idempotent span writes keyed by (traceId, spanId, kind), edges
-// added up per key, Jaeger-style search semantics, and copies in both directions.
-import type { LogRecord, Metric, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
+// added up per key, Jaeger-style search semantics, Prometheus series semantics (series-match.ts), and
+// copies in both directions.
+import type { LogRecord, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
 import { attributeValueToString, findStringAttribute } from '../model/attributes.js';
 import { MeshscopeError } from '../errors.js';
 import type {
@@ -9,7 +10,12 @@ import type {
   LogContextQuery,
   LogReader,
   LogSearch,
+  LabelMatcher,
+  MetricMetadata,
+  MetricReader,
   Operation,
+  SelectHints,
+  Series,
   Storage,
   StoredLog,
   StoredTrace,
@@ -19,14 +25,22 @@ import type {
   WriteBatch,
 } from './api.js';
 import { logTimeOf, matchesLog } from './log-match.js';
+import { canonicalLabels, compareLabelSets, labelsMatch, seriesKey } from './series-match.js';
 import { hasSyntheticTag } from './synthetic-tags.js';
+
+/** One series: canonical labels and its samples by timestamp (a rewrite replaces the value). */
+interface StoredSeries {
+  labels: Record<string, string>;
+  valuesByTimeMs: Map<number, number>;
+}
 
 export class MemoryStorage implements Storage {
   private readonly spansByTrace = new Map<string, Map<string, Span>>();
   private readonly edgesByKey = new Map<string, ServiceGraphEdge>();
   /** In write order; a line's id is its index here. */
   private readonly logRecords: LogRecord[] = [];
-  private readonly metrics: Metric[] = [];
+  private readonly seriesByKey = new Map<string, StoredSeries>();
+  private readonly metadataByMetric = new Map<string, MetricMetadata>();
   private open = false;
 
   readonly writer = {
@@ -56,6 +70,25 @@ export class MemoryStorage implements Storage {
       structuredClone(this.logsInTimeOrder().filter((log) => log.traceId === traceId).slice(0, Math.max(0, limit))),
   };
 
+  readonly metrics: MetricReader = {
+    select: async (matchers, startMs, endMs, hints) => this.select(matchers, startMs, endMs, hints),
+    labelNames: async (matchers, startMs, endMs) => this.labelNames(matchers, startMs, endMs),
+    labelValues: async (name, matchers, startMs, endMs) => {
+      const values = new Set<string>();
+      for (const labels of this.labelSetsInWindow(matchers, startMs, endMs)) {
+        if (labels[name] !== undefined) values.add(labels[name]);
+      }
+      return [...values].sort();
+    },
+    series: async (matcherSets, startMs, endMs) => this.seriesUnion(matcherSets, startMs, endMs),
+    metadata: async (metric, limit) =>
+      [...this.metadataByMetric.values()]
+        .filter((entry) => metric === undefined || entry.metric === metric)
+        .sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
+        .slice(0, limit ?? Infinity)
+        .map((entry) => ({ ...entry })),
+  };
+
   async start(): Promise<void> {
     this.open = true;
   }
@@ -69,11 +102,6 @@ export class MemoryStorage implements Storage {
     return structuredClone(this.logRecords);
   }
 
-  /** Copies of every metric written, in write order. */
-  storedMetrics(): Metric[] {
-    return structuredClone(this.metrics);
-  }
-
   private write(batch: WriteBatch): void {
     if (!this.open) throw new MeshscopeError('unavailable', 'storage is not open');
     for (const span of batch.spans) {
@@ -85,8 +113,61 @@ export class MemoryStorage implements Storage {
       spans.set(`${span.spanId}:${span.kind}`, span);
     }
     this.logRecords.push(...batch.logs);
-    this.metrics.push(...batch.metrics);
+    for (const sample of batch.samples) this.addSample(sample.labels, sample.timestampMs, sample.value);
+    for (const entry of batch.metricMetadata) this.metadataByMetric.set(entry.metric, entry);
     for (const edge of batch.edges) this.addEdge(edge);
+  }
+
+  private addSample(labels: Record<string, string>, timestampMs: number, value: number): void {
+    const key = seriesKey(labels);
+    let series = this.seriesByKey.get(key);
+    if (series === undefined) {
+      series = { labels: canonicalLabels(labels), valuesByTimeMs: new Map() };
+      this.seriesByKey.set(key, series);
+    }
+    series.valuesByTimeMs.set(timestampMs, value);
+  }
+
+  /** Series in label order, so a maxSamples cut is deterministic; stops after maxSamples + 1 samples. */
+  private select(matchers: LabelMatcher[], startMs: number, endMs: number, hints?: SelectHints): Series[] {
+    let budget = hints === undefined ? Infinity : hints.maxSamples + 1;
+    const result: Series[] = [];
+    const matched = this.matchingSeries(matchers).sort((a, b) => compareLabelSets(a.labels, b.labels));
+    for (const stored of matched) {
+      if (budget <= 0) break;
+      const samples = samplesInWindow(stored, startMs, endMs).slice(0, budget);
+      if (samples.length === 0) continue;
+      budget -= samples.length;
+      result.push({ labels: { ...stored.labels }, samples });
+    }
+    return result;
+  }
+
+  private labelNames(matchers: LabelMatcher[], startMs: number, endMs: number): string[] {
+    const names = new Set<string>();
+    for (const labels of this.labelSetsInWindow(matchers, startMs, endMs)) {
+      for (const name of Object.keys(labels)) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  private seriesUnion(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Record<string, string>[] {
+    const union = new Map<string, Record<string, string>>();
+    for (const matchers of matcherSets) {
+      for (const labels of this.labelSetsInWindow(matchers, startMs, endMs)) union.set(JSON.stringify(labels), labels);
+    }
+    return [...union.values()].sort(compareLabelSets);
+  }
+
+  /** Copies of the labels of matching series with at least one sample in the window. */
+  private labelSetsInWindow(matchers: LabelMatcher[], startMs: number, endMs: number): Record<string, string>[] {
+    return this.matchingSeries(matchers)
+      .filter((stored) => [...stored.valuesByTimeMs.keys()].some((t) => t >= startMs && t <= endMs))
+      .map((stored) => ({ ...stored.labels }));
+  }
+
+  private matchingSeries(matchers: LabelMatcher[]): StoredSeries[] {
+    return [...this.seriesByKey.values()].filter((stored) => labelsMatch(matchers, stored.labels));
   }
 
   private addEdge(edge: ServiceGraphEdge): void {
@@ -196,6 +277,13 @@ function spanMatches(span: Span, query: TraceQuery): boolean {
       span.resource.attributes.some((a) => a.key === key && attributeValueToString(a.value) === value) ||
       hasSyntheticTag(span.kind, span.status, key, value),
   );
+}
+
+function samplesInWindow(stored: StoredSeries, startMs: number, endMs: number): Series['samples'] {
+  return [...stored.valuesByTimeMs]
+    .filter(([timestampMs]) => timestampMs >= startMs && timestampMs <= endMs)
+    .sort((a, b) => a[0] - b[0])
+    .map(([timestampMs, value]) => ({ timestampMs, value }));
 }
 
 function byStartTime(a: Span, b: Span): number {

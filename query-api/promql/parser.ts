@@ -241,7 +241,7 @@ class Converter {
       try {
         anchoredRegExp(value);
       } catch (e) {
-        throw this.error(valueNode, `invalid regular expression ${JSON.stringify(value)}: ${(e as Error).message}`);
+        throw this.error(valueNode, (e as Error).message);
       }
     }
     return { name, op, value };

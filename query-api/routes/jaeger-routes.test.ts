@@ -91,7 +91,7 @@ let failingServices = false;
 before(async () => {
   const storage = new MemoryStorage();
   await storage.start();
-  await storage.writer.write({ spans: [...checkoutSpans, ...cartSpans], logs: [], metrics: [], edges });
+  await storage.writer.write({ spans: [...checkoutSpans, ...cartSpans], logs: [], samples: [], metricMetadata: [], edges });
   const traces: TraceReader = {
     ...storage.traces,
     getServices: async () => {
@@ -274,7 +274,7 @@ test('a trace over the span cap comes back truncated to its earliest spans, with
     at(10_000 - n, 5, { traceId, spanId: `000000000000000${n}`, parentSpanId: root.spanId, name: `child ${n}` }),
   );
   const small = at(5_000, 5, { traceId: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', spanId: '0000000000000009', name: 'small' });
-  await storage.writer.write({ spans: [...children.reverse(), root, small], logs: [], metrics: [], edges: [] });
+  await storage.writer.write({ spans: [...children.reverse(), root, small], logs: [], samples: [], metricMetadata: [], edges: [] });
   const app = express().use(jaegerRoutes({ traces: storage.traces, dependencies: storage.dependencies, now: () => NOW_MS, maxSpansPerTrace: 2 }));
   const local = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => local.once('listening', resolve));

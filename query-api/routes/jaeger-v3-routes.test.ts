@@ -55,7 +55,7 @@ let failingServices = false;
 before(async () => {
   const storage = new MemoryStorage();
   await storage.start();
-  await storage.writer.write({ spans, logs: [], metrics: [], edges: [] });
+  await storage.writer.write({ spans, logs: [], samples: [], metricMetadata: [], edges: [] });
   const traces: TraceReader = {
     ...storage.traces,
     getServices: async () => {
@@ -151,7 +151,7 @@ test('adjuster warnings travel in the @jaeger@warnings attribute', async () => {
   const storage = new MemoryStorage();
   await storage.start();
   // The child's parent is missing: the clock-skew adjuster says so.
-  await storage.writer.write({ spans: [makeSpan({ parentSpanId: '00000000000000ff' })], logs: [], metrics: [], edges: [] });
+  await storage.writer.write({ spans: [makeSpan({ parentSpanId: '00000000000000ff' })], logs: [], samples: [], metricMetadata: [], edges: [] });
   const app = express().use(jaegerV3Routes({ traces: storage.traces, dependencies: storage.dependencies }));
   const local = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => local.once('listening', resolve));
@@ -249,7 +249,7 @@ test('a trace over the span cap comes back truncated, the first span saying so; 
   const children = [2, 3, 4].map((n) =>
     at(10_000 - n, 5, { traceId, spanId: `000000000000000${n}`, parentSpanId: root.spanId, name: `child ${n}` }),
   );
-  await storage.writer.write({ spans: [...children.reverse(), root], logs: [], metrics: [], edges: [] });
+  await storage.writer.write({ spans: [...children.reverse(), root], logs: [], samples: [], metricMetadata: [], edges: [] });
   const app = express().use(jaegerV3Routes({ traces: storage.traces, dependencies: storage.dependencies, maxSpansPerTrace: 2 }));
   const local = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => local.once('listening', resolve));

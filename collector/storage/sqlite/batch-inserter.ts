@@ -1,11 +1,14 @@
 // Turns write batches into rows. Runs on the writer thread only: it owns the write connection, the
-// prepared statements and the in-memory dictionary caches (service, operation, resource and scope ids),
-// so hot inserts never look names up on disk.
+// prepared statements and the in-memory dictionary caches (service, operation, resource, scope and series
+// ids), so hot inserts never look names up on disk.
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { InstrumentationScope, LogRecord, Metric, Resource, ServiceGraphEdge } from '../../model/model.js';
+import type { InstrumentationScope, LogRecord, Resource, ServiceGraphEdge } from '../../model/model.js';
 import { attributeValueToString } from '../../model/attributes.js';
+import type { MetricMetadata, PrometheusSample } from '../api.js';
 import { logBodyText } from '../log-match.js';
-import { encodeMetricPoint, encodeResource, encodeScope, hexToBuffer, logTimeUnixNano, tagHash } from './codec.js';
+import { canonicalLabels } from '../series-match.js';
+import { encodeResource, encodeScope, hexToBuffer, logTimeUnixNano, tagHash } from './codec.js';
 import type { EncodedBatch } from './protocol.js';
 import { createPartition, dayOfEpochDay, epochDayOfUnixMs, partitionTables } from './schema.js';
 import type { EncodedSpans } from './span-encoder.js';
@@ -31,7 +34,7 @@ interface Partition {
   insertTraceChunk: Database.Statement;
   insertLog: Database.Statement;
   insertLogText: Database.Statement;
-  insertMetricPoint: Database.Statement;
+  upsertSample: Database.Statement;
 }
 
 export class BatchInserter {
@@ -42,6 +45,10 @@ export class BatchInserter {
   private readonly operationKinds = new Set<number>();
   private readonly resourceIds = new Map<string, number>();
   private readonly scopeIds = new Map<string, number>();
+  /** Series id by canonical labels JSON. */
+  private readonly seriesIds = new Map<string, number>();
+  /** The metadata last written per metric, as JSON, so an unchanged family costs no write. */
+  private readonly writtenMetadata = new Map<string, string>();
   private readonly statements;
   private readonly insertGroupInTransaction: (batches: EncodedBatch[]) => void;
 
@@ -57,6 +64,12 @@ export class BatchInserter {
       insertResourceTag: db.prepare('INSERT OR IGNORE INTO resource_tags (tag_hash, resource_id) VALUES (?, ?)'),
       selectScope: db.prepare('SELECT id FROM scopes WHERE body = ?').pluck(),
       insertScope: db.prepare('INSERT INTO scopes (body) VALUES (?)'),
+      selectSeries: db.prepare('SELECT id FROM series WHERE labels_hash = ? AND labels = ?').pluck(),
+      insertSeries: db.prepare('INSERT INTO series (metric, labels, labels_hash) VALUES (?, ?, ?)'),
+      insertSeriesLabel: db.prepare('INSERT INTO series_labels (name, value, series_id) VALUES (?, ?, ?)'),
+      upsertMetadata: db.prepare(`
+INSERT INTO metric_metadata (metric, type, help, unit) VALUES (?, ?, ?, ?)
+ON CONFLICT DO UPDATE SET type = excluded.type, help = excluded.help, unit = excluded.unit`),
       upsertEdge: db.prepare(`
 INSERT INTO service_graph_edges (minute_ms, client, server, connection_type, calls, failed_calls,
   server_buckets, server_sum_seconds, client_buckets, client_sum_seconds)
@@ -87,11 +100,12 @@ ON CONFLICT DO UPDATE SET
   }
 
   private insertBatch(batch: EncodedBatch): void {
-    // Logs and metrics arrive as objects; identical resource and scope objects (one per OTLP
-    // ResourceLogs/ScopeLogs, still shared after structured clone) are resolved once by identity.
+    // Logs arrive as objects; identical resource and scope objects (one per OTLP ResourceLogs/ScopeLogs,
+    // still shared after structured clone) are resolved once by identity.
     const idsByObject: IdsByObject = new Map();
     for (const log of batch.logs) this.insertLog(log, idsByObject);
-    for (const metric of batch.metrics) this.insertMetric(metric, idsByObject);
+    for (const sample of batch.samples) this.upsertSample(sample);
+    for (const metadata of batch.metricMetadata) this.upsertMetadata(metadata);
     for (const edge of batch.edges) this.upsertEdge(edge);
   }
 
@@ -178,30 +192,38 @@ ON CONFLICT DO UPDATE SET
     if (text !== '') statements.insertLogText.run(lastInsertRowid, text);
   }
 
-  private insertMetric(metric: Metric, idsByObject: IdsByObject): void {
-    const serviceId = this.serviceId(metric.serviceName);
-    const resourceId = this.resourceId(metric.resource, idsByObject);
-    const scopeId = this.scopeId(metric.scope, idsByObject);
-    const temporality = 'temporality' in metric ? metric.temporality : 'unspecified';
-    const monotonic = metric.type === 'sum' && metric.isMonotonic ? 1 : 0;
-    for (const point of metric.points) {
-      const statements = this.partition(this.dayOfUnixMs(Number(point.timeUnixNano / 1_000_000n)));
-      statements.insertMetricPoint.run(
-        metric.name,
-        metric.type,
-        temporality,
-        monotonic,
-        metric.unit,
-        metric.description,
-        serviceId,
-        resourceId,
-        scopeId,
-        JSON.stringify(point.attributes),
-        point.startTimeUnixNano,
-        point.timeUnixNano,
-        encodeMetricPoint(point),
-      );
+  /** A later sample of the same series and time replaces the value (retries and resends are idempotent). */
+  private upsertSample(sample: PrometheusSample): void {
+    const statements = this.partition(this.dayOfUnixMs(sample.timestampMs));
+    // NaN binds as NULL: SQLite has no NaN REAL.
+    statements.upsertSample.run(this.seriesId(sample.labels), sample.timestampMs, sample.value);
+  }
+
+  private seriesId(labels: Record<string, string>): number {
+    const canonical = canonicalLabels(labels);
+    const key = JSON.stringify(canonical);
+    let id = this.seriesIds.get(key);
+    if (id === undefined) {
+      id = this.storedSeriesId(key, canonical);
+      remember(this.seriesIds, key, id);
     }
+    return id;
+  }
+
+  private storedSeriesId(key: string, canonical: Record<string, string>): number {
+    const hash = labelsHash(key);
+    const existing = this.statements.selectSeries.get(hash, key) as number | undefined;
+    if (existing !== undefined) return existing;
+    const id = Number(this.statements.insertSeries.run(canonical.__name__ ?? '', key, hash).lastInsertRowid);
+    for (const [name, value] of Object.entries(canonical)) this.statements.insertSeriesLabel.run(name, value, id);
+    return id;
+  }
+
+  private upsertMetadata(metadata: MetricMetadata): void {
+    const encoded = JSON.stringify([metadata.type, metadata.help, metadata.unit]);
+    if (this.writtenMetadata.get(metadata.metric) === encoded) return;
+    this.statements.upsertMetadata.run(metadata.metric, metadata.type, metadata.help, metadata.unit);
+    remember(this.writtenMetadata, metadata.metric, encoded);
   }
 
   private upsertEdge(edge: ServiceGraphEdge): void {
@@ -250,10 +272,9 @@ ON CONFLICT DO UPDATE SET
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
         insertLogText: this.db.prepare(`INSERT INTO ${t.logsText} (rowid, body) VALUES (?, ?)`),
-        insertMetricPoint: this.db.prepare(
-          `INSERT INTO ${t.metricPoints} (name, type, temporality, monotonic, unit, description, service_id,
-             resource_id, scope_id, attributes, start_time_ns, time_ns, point)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        upsertSample: this.db.prepare(
+          `INSERT INTO ${t.samples} (series_id, ts_ms, value) VALUES (?, ?, ?)
+           ON CONFLICT DO UPDATE SET value = excluded.value`,
         ),
       };
       this.partitions.set(day, partition);
@@ -346,11 +367,18 @@ ON CONFLICT DO UPDATE SET
     this.operationKinds.clear();
     this.resourceIds.clear();
     this.scopeIds.clear();
+    this.seriesIds.clear();
+    this.writtenMetadata.clear();
   }
 }
 
 function bufferOf(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A signed 64-bit hash of a series' canonical labels JSON (an SQLite INTEGER). */
+function labelsHash(key: string): bigint {
+  return createHash('sha256').update(key).digest().readBigInt64BE(0);
 }
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {

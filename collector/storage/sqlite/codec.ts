@@ -5,10 +5,8 @@ import {
   StatusCode,
   type Attribute,
   type AttributeValue,
-  type Exemplar,
   type InstrumentationScope,
   type LogRecord,
-  type Metric,
   type Resource,
   type Span,
   type SpanEvent,
@@ -253,21 +251,6 @@ export function encodeScope(scope: InstrumentationScope): string {
 /** The time a log record is filed under: its event time, or when it was observed if it has none. */
 export function logTimeUnixNano(log: LogRecord): bigint {
   return log.timeUnixNano === 0n ? log.observedTimeUnixNano : log.timeUnixNano;
-}
-
-type MetricPoint = Metric['points'][number];
-
-/** A data point without the parts stored in columns (attributes, times), exemplar times as strings. */
-export function encodeMetricPoint(point: MetricPoint): string {
-  const { attributes: _attributes, startTimeUnixNano: _start, timeUnixNano: _time, ...payload } = point;
-  if ('exemplars' in payload) {
-    return JSON.stringify({ ...payload, exemplars: payload.exemplars.map(encodeExemplar) });
-  }
-  return JSON.stringify(payload);
-}
-
-function encodeExemplar(exemplar: Exemplar): object {
-  return { ...exemplar, timeUnixNano: exemplar.timeUnixNano.toString() };
 }
 
 /**

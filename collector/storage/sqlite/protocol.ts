@@ -1,13 +1,14 @@
 // Messages between SqliteWriter (calling thread) and writer-worker (the thread that owns the write
-// connection). Spans cross pre-encoded as columns (span-encoder.ts); logs, metrics and edges cross by
-// structured clone, which keeps bigint times.
+// connection). Spans cross pre-encoded as columns (span-encoder.ts); logs, samples, metadata and edges
+// cross by structured clone, which keeps bigint times.
 import type { WriteBatch } from '../api.js';
 import type { EncodedSpans } from './span-encoder.js';
 
 export interface EncodedBatch {
   spans: EncodedSpans;
   logs: WriteBatch['logs'];
-  metrics: WriteBatch['metrics'];
+  samples: WriteBatch['samples'];
+  metricMetadata: WriteBatch['metricMetadata'];
   edges: WriteBatch['edges'];
 }
 

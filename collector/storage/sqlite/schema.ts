@@ -1,13 +1,17 @@
-// Schema of the SQLite store. Dictionaries (services, operations, resources, scopes) and the service
-// graph live in shared tables; spans, their trace index, logs and metric points live in one set of tables
-// per UTC day, listed in `partitions`, so retention drops whole days and a time-bounded search opens only
-// the days it covers.
+// Schema of the SQLite store. Dictionaries (services, operations, resources, scopes), the metric series
+// catalogue and the service graph live in shared tables; spans, their trace index, logs and metric samples
+// live in one set of tables per UTC day, listed in `partitions`, so retention drops whole days and a
+// time-bounded search opens only the days it covers.
 import type Database from 'better-sqlite3';
 import type { AttributeValue } from '../../model/model.js';
 import { logBodyText } from '../log-match.js';
 
-/** Version 3 added the log search columns, indexes and full-text tables (migrated from 2 on open). */
-export const SCHEMA_VERSION = 3;
+/**
+ * Version 3 added the log search columns, indexes and full-text tables (migrated from 2 on open).
+ * Version 4 replaced the raw OTLP metric_points_<day> tables, which nothing read, by Prometheus series:
+ * migrating from 3 drops them and gives every existing day its samples table.
+ */
+export const SCHEMA_VERSION = 4;
 /** Version 1 had per-span trace and tag indexes; this code can neither write nor read its partitions. */
 const OLDEST_READABLE_VERSION = 2;
 export const DATABASE_FILE_NAME = 'meshscope.db';
@@ -49,6 +53,29 @@ CREATE TABLE IF NOT EXISTS scopes (
   id INTEGER PRIMARY KEY,
   body TEXT NOT NULL UNIQUE
 );
+-- One row per Prometheus series. labels is the canonical JSON (names sorted, empty values dropped);
+-- labels_hash a 64-bit hash of it, so the writer finds a series by an integer key, and the unique index
+-- on the pair is both that lookup and the guarantee that a label set has one id.
+CREATE TABLE IF NOT EXISTS series (
+  id INTEGER PRIMARY KEY,
+  metric TEXT NOT NULL,             -- the __name__ label ('' when absent)
+  labels TEXT NOT NULL,
+  labels_hash INTEGER NOT NULL,
+  UNIQUE (labels_hash, labels)
+);
+-- Inverted index for matchers: '=' is one lookup; other operators scan one label name's values.
+CREATE TABLE IF NOT EXISTS series_labels (
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  series_id INTEGER NOT NULL,
+  PRIMARY KEY (name, value, series_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS metric_metadata (
+  metric TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  help TEXT NOT NULL,
+  unit TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS service_graph_edges (
   minute_ms INTEGER NOT NULL,
   client TEXT NOT NULL,
@@ -76,6 +103,7 @@ export function createSharedSchema(db: Database.Database): void {
   db.transaction(() => {
     db.exec(SHARED_TABLES);
     if (version === 2) migrateLogsFromVersion2(db);
+    if (version === 2 || version === 3) replaceMetricPointsBySamples(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }
@@ -96,6 +124,15 @@ UPDATE ${t.logs} SET ts_ns = CASE time_ns WHEN 0 THEN observed_time_ns ELSE time
   }
 }
 
+/** Drops the raw metric point tables of version 3 and creates the samples table of every existing day. */
+function replaceMetricPointsBySamples(db: Database.Database): void {
+  const days = db.prepare('SELECT day FROM partitions').pluck().all() as number[];
+  for (const day of days) {
+    db.exec(`DROP TABLE IF EXISTS metric_points_${day}`);
+    createSamplesTable(db, day);
+  }
+}
+
 /** True once a writer has created the shared tables, so a read-only opener can start reading. */
 export function hasSharedSchema(db: Database.Database): boolean {
   return (db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION;
@@ -109,7 +146,8 @@ export interface PartitionTables {
   logs: string;
   /** FTS5 index of the log bodies of the day; its rowid is the logs row's rowid. */
   logsText: string;
-  metricPoints: string;
+  /** Metric samples of the day, clustered by (series_id, ts_ms). */
+  samples: string;
 }
 
 export function partitionTables(day: number): PartitionTables {
@@ -119,7 +157,7 @@ export function partitionTables(day: number): PartitionTables {
     traceChunks: `trace_chunks_${day}`,
     logs: `logs_${day}`,
     logsText: `logs_text_${day}`,
-    metricPoints: `metric_points_${day}`,
+    samples: `samples_${day}`,
   };
 }
 
@@ -176,23 +214,9 @@ CREATE TABLE IF NOT EXISTS ${t.logs} (
   span_id BLOB,
   ts_ns INTEGER NOT NULL            -- time_ns, or observed_time_ns when time_ns is 0: what searches order by
 );
-CREATE TABLE IF NOT EXISTS ${t.metricPoints} (
-  name TEXT NOT NULL,
-  type TEXT NOT NULL,
-  temporality TEXT NOT NULL,
-  monotonic INTEGER NOT NULL,
-  unit TEXT NOT NULL,
-  description TEXT NOT NULL,
-  service_id INTEGER NOT NULL,
-  resource_id INTEGER NOT NULL,
-  scope_id INTEGER NOT NULL,
-  attributes TEXT NOT NULL,         -- JSON Attribute[]
-  start_time_ns INTEGER NOT NULL,
-  time_ns INTEGER NOT NULL,
-  point TEXT NOT NULL               -- JSON of the rest of the data point
-);
 `);
   createLogSearchTables(db, day);
+  createSamplesTable(db, day);
   const startMs = unixMsOfDay(day);
   db.prepare('INSERT OR IGNORE INTO partitions (day, start_ms, end_ms) VALUES (?, ?, ?)').run(
     day,
@@ -216,6 +240,22 @@ CREATE INDEX IF NOT EXISTS ${t.logs}_trace ON ${t.logs} (trace_id, ts_ns) WHERE 
 CREATE VIRTUAL TABLE IF NOT EXISTS ${t.logsText} USING fts5(
   body, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0'
 );
+`);
+}
+
+/**
+ * One day's samples. WITHOUT ROWID with key (series_id, ts_ms): a series' samples of a window are one
+ * range of the B-tree, and rewriting a (series, time) replaces the value in place. value is NULL for
+ * NaN, which SQLite cannot store as a REAL.
+ */
+function createSamplesTable(db: Database.Database, day: number): void {
+  db.exec(`
+CREATE TABLE IF NOT EXISTS ${partitionTables(day).samples} (
+  series_id INTEGER NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  value REAL,
+  PRIMARY KEY (series_id, ts_ms)
+) WITHOUT ROWID;
 `);
 }
 

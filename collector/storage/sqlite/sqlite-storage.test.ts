@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MeshscopeError } from '../../errors.js';
-import { SpanKind, StatusCode, type LogRecord, type Metric, type ServiceGraphEdge, type Span } from '../../model/model.js';
+import { SpanKind, StatusCode, type LogRecord, type ServiceGraphEdge, type Span } from '../../model/model.js';
 import type { TraceQuery, WriteBatch } from '../api.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -410,29 +410,13 @@ function logRecord(serviceName: string): LogRecord {
   };
 }
 
-test('logs and metric points are stored durably in the day partition', async () => {
+test('logs and samples are stored durably in the day partition', async () => {
   const storage = await openStore();
-  const metric: Metric = {
-    name: 'http.server.duration',
-    description: 'latency',
-    unit: 'ms',
-    serviceName: 'frontend',
-    resource: serviceResource('frontend'),
-    scope: { name: 'meter', version: '1', attributes: [] },
-    type: 'sum',
-    isMonotonic: true,
-    temporality: 'cumulative',
-    points: [1, 2].map((value) => ({
-      attributes: [{ key: 'route', value: { type: 'string', value: '/a' } }],
-      startTimeUnixNano: DAY_START_NS,
-      timeUnixNano: DAY_START_NS + BigInt(value) * MS,
-      value,
-      exemplars: [{ timeUnixNano: DAY_START_NS, value: 3, traceId: '', spanId: '', filteredAttributes: [] }],
-      flags: 0,
-    })),
-  };
+  const labels = { __name__: 'http_requests_total', route: '/a', empty: '' };
+  const dayStartMs = Number(DAY_START_NS / MS);
+  const samples = [1, 2].map((value) => ({ labels, timestampMs: dayStartMs + value, value }));
   const log = logRecord('frontend');
-  await storage.writer.write({ ...emptyBatch(), logs: [log], metrics: [metric] });
+  await storage.writer.write({ ...emptyBatch(), logs: [log], samples });
   await storage.shutdown();
 
   const db = new Database(storage.databasePath, { readonly: true });
@@ -442,17 +426,22 @@ test('logs and metric points are stored durably in the day partition', async () 
   assert.equal(logRow.severity_text, 'ERROR');
   assert.deepEqual(JSON.parse(logRow.body as string), log.body);
   assert.equal((logRow.trace_id as Buffer).toString('hex'), log.traceId);
-  const points = db.prepare('SELECT * FROM metric_points_20261126 ORDER BY time_ns').all() as Record<string, unknown>[];
+  const series = db.prepare('SELECT id, metric, labels FROM series').all() as Record<string, unknown>[];
+  const rows = db.prepare('SELECT series_id, ts_ms, value FROM samples_20261126 ORDER BY ts_ms').all();
+  const indexed = db.prepare('SELECT name, value FROM series_labels ORDER BY name').all();
   db.close();
-  assert.equal(points.length, 2);
-  assert.equal(points[1].time_ns, DAY_START_NS + 2n * MS);
-  assert.equal(points[0].temporality, 'cumulative');
-  assert.equal(points[0].monotonic, 1n);
-  assert.deepEqual(JSON.parse(points[1].point as string), {
-    value: 2,
-    exemplars: [{ timeUnixNano: DAY_START_NS.toString(), value: 3, traceId: '', spanId: '', filteredAttributes: [] }],
-    flags: 0,
-  });
+  assert.equal(series.length, 1);
+  assert.equal(series[0].metric, 'http_requests_total');
+  // Canonical: names sorted, the empty label dropped.
+  assert.equal(series[0].labels, '{"__name__":"http_requests_total","route":"/a"}');
+  assert.deepEqual(indexed, [
+    { name: '__name__', value: 'http_requests_total' },
+    { name: 'route', value: '/a' },
+  ]);
+  assert.deepEqual(rows, [
+    { series_id: series[0].id, ts_ms: BigInt(dayStartMs + 1), value: 1 },
+    { series_id: series[0].id, ts_ms: BigInt(dayStartMs + 2), value: 2 },
+  ]);
 });
 
 test('a bad batch fails alone even when it shares a transaction with good ones', async () => {
@@ -579,7 +568,7 @@ test('an acknowledged batch survives kill -9 of the writing process', async () =
      span.startTimeUnixNano = ${span.startTimeUnixNano}n;
      span.endTimeUnixNano = ${span.endTimeUnixNano}n;
      span.traceId = traceId;
-     await storage.writer.write({ spans: [span], logs: [], metrics: [], edges: [] });
+     await storage.writer.write({ spans: [span], logs: [], samples: [], metricMetadata: [], edges: [] });
      console.log('acked');
      setInterval(() => undefined, 1000);`,
   );

@@ -12,6 +12,7 @@ import type {
   LogContextQuery,
   LogReader,
   LogSearch,
+  MetricReader,
   Storage,
   StorageWriter,
   TraceQuery,
@@ -22,6 +23,7 @@ import type {
 import { openReadConnection } from './connection.js';
 import { DATABASE_FILE_NAME, hasSharedSchema } from './schema.js';
 import { SqliteLogReader } from './sqlite-log-reader.js';
+import { SqliteMetricReader } from './sqlite-metric-reader.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { SqliteWriter, type StorageLogger } from './sqlite-writer.js';
 
@@ -53,11 +55,13 @@ export class SqliteStorage implements Storage {
   readonly traces: TraceReader;
   readonly dependencies: DependencyReader;
   readonly logs: LogReader;
+  readonly metrics: MetricReader;
   readonly databasePath: string;
   private readonly sqliteWriter: SqliteWriter | undefined;
   private connection: Database.Database | undefined;
   private reader: SqliteReader | undefined;
   private logReader: SqliteLogReader | undefined;
+  private metricReader: SqliteMetricReader | undefined;
   private starting: Promise<void> | undefined;
   private shuttingDown: Promise<void> | undefined;
 
@@ -91,6 +95,14 @@ export class SqliteStorage implements Storage {
       getLogContext: async (query: LogContextQuery) => logReader().getLogContext(query),
       getTraceLogs: async (traceId: string, limit: number) => logReader().getTraceLogs(traceId, limit),
     };
+    const metricReader = (): SqliteMetricReader => this.requireMetricReader();
+    this.metrics = {
+      select: async (matchers, startMs, endMs, hints) => metricReader().select(matchers, startMs, endMs, hints),
+      labelNames: async (matchers, startMs, endMs) => metricReader().labelNames(matchers, startMs, endMs),
+      labelValues: async (name, matchers, startMs, endMs) => metricReader().labelValues(name, matchers, startMs, endMs),
+      series: async (matcherSets, startMs, endMs) => metricReader().series(matcherSets, startMs, endMs),
+      metadata: async (metric, limit) => metricReader().metadata(metric, limit),
+    };
   }
 
   /** Opens the store; in read-only mode first waits for the writer to have created it. */
@@ -119,6 +131,7 @@ export class SqliteStorage implements Storage {
     }
     this.reader = new SqliteReader(this.connection);
     this.logReader = new SqliteLogReader(this.connection);
+    this.metricReader = new SqliteMetricReader(this.connection);
   }
 
   private async waitForDatabase(): Promise<Database.Database> {
@@ -154,6 +167,7 @@ export class SqliteStorage implements Storage {
     // The read connection closes first so the writer is the last connection and checkpoints the WAL away.
     this.reader = undefined;
     this.logReader = undefined;
+    this.metricReader = undefined;
     this.connection?.close();
     await this.sqliteWriter?.shutdown();
   }
@@ -166,6 +180,11 @@ export class SqliteStorage implements Storage {
   private requireLogReader(): SqliteLogReader {
     if (this.logReader === undefined) throw new MeshscopeError('unavailable', 'storage is not open');
     return this.logReader;
+  }
+
+  private requireMetricReader(): SqliteMetricReader {
+    if (this.metricReader === undefined) throw new MeshscopeError('unavailable', 'storage is not open');
+    return this.metricReader;
   }
 }
 

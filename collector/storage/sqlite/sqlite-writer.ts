@@ -14,7 +14,7 @@ export interface StorageLogger {
 
 export interface SqliteWriterOptions {
   databasePath: string;
-  /** Items (spans + logs + metric points + edges) accepted but not yet committed before write() refuses. */
+  /** Items (spans + logs + samples + metadata + edges) accepted but not yet committed before write() refuses. */
   maxPendingItems: number;
   logger: StorageLogger;
   /** The writer thread's entry file; tests substitute one that misbehaves. */
@@ -65,7 +65,13 @@ export class SqliteWriter implements StorageWriter {
     const message: ToWorker = {
       type: 'write',
       id: this.nextId++,
-      batch: { spans, logs: batch.logs, metrics: batch.metrics, edges: batch.edges },
+      batch: {
+        spans,
+        logs: batch.logs,
+        samples: batch.samples,
+        metricMetadata: batch.metricMetadata,
+        edges: batch.edges,
+      },
     };
     const transfer = transferablesOf(spans);
     this.pendingItemCount += items;
@@ -175,7 +181,5 @@ export class SqliteWriter implements StorageWriter {
 }
 
 function countItems(batch: WriteBatch): number {
-  let points = 0;
-  for (const metric of batch.metrics) points += metric.points.length;
-  return batch.spans.length + batch.logs.length + points + batch.edges.length;
+  return batch.spans.length + batch.logs.length + batch.samples.length + batch.metricMetadata.length + batch.edges.length;
 }

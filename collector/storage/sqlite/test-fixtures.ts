@@ -14,7 +14,7 @@ export function randomSpanId(): string {
 }
 
 export function emptyBatch(): WriteBatch {
-  return { spans: [], logs: [], metrics: [], edges: [] };
+  return { spans: [], logs: [], samples: [], metricMetadata: [], edges: [] };
 }
 
 export function serviceResource(serviceName: string, extra: Record<string, string> = {}): Resource {
