@@ -15,6 +15,7 @@ import { bindGrpc, createOtlpGrpcServer, shutdownGrpc } from './receivers/otlp/g
 import { createOtlpHttpServer } from './receivers/otlp/http-receiver.js';
 import { createZipkinHttpServer } from './receivers/zipkin/http-receiver.js';
 import type { Storage } from './storage/api.js';
+import { startRetentionSchedule, type RetentionSchedule } from './storage/retention-schedule.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
 import { healthApp, queryApp } from '../query-api/server.js';
@@ -43,11 +44,13 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
   const ports: BoundPorts = {};
   const listeners: Listener[] = [];
   let pipeline: IngestPipeline | undefined;
+  let retention: RetentionSchedule | undefined;
 
   const shutdown = once(async () => {
     ready = false;
     await Promise.all(listeners.map((listener) => listener.close()));
     await pipeline?.shutdown();
+    await retention?.stop();
     await storage.shutdown();
   });
 
@@ -62,6 +65,7 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
 
     await storage.start();
     if (role !== 'query') {
+      retention = startRetention(config, storage, metrics);
       pipeline = startPipeline(config, storage, metrics);
       Object.assign(ports, await startReceivers(config, pipeline, metrics, listeners));
     }
@@ -71,6 +75,22 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
     await shutdown();
     throw error;
   }
+}
+
+/** Runs retention now and hourly on the writing store; the first run does not delay readiness. */
+function startRetention(config: Config, storage: Storage, metrics: SelfMetrics): RetentionSchedule | undefined {
+  const maintenance = storage.maintenance;
+  if (maintenance === undefined) return undefined;
+  metrics.observeStorage(() => maintenance.stats());
+  return startRetentionSchedule({
+    maintenance,
+    periods: config.retention,
+    onResult: (result) => metrics.recordRetention(result),
+    onError: (error) => {
+      metrics.recordRetention('failure');
+      console.error(`[retention] ${error instanceof Error ? error.message : String(error)}`);
+    },
+  });
 }
 
 function startPipeline(config: Config, storage: Storage, metrics: SelfMetrics): IngestPipeline {

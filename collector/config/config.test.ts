@@ -61,3 +61,41 @@ test('durations accept ms, s, m and h', () => {
   assert.equal(loadConfig({ MESHSCOPE_SERVICE_GRAPH_WAIT: '30s' }).serviceGraphWaitMs, 30_000);
   assert.equal(loadConfig({ MESHSCOPE_SERVICE_GRAPH_WAIT: '2m' }).serviceGraphWaitMs, 120_000);
 });
+
+test('retention defaults to 7 days for every signal', () => {
+  const day = 86_400_000;
+  assert.deepEqual(loadConfig({}).retention, { tracesMs: 7 * day, logsMs: 7 * day, metricsMs: 7 * day });
+});
+
+test('retention takes d, h and m durations, and each signal may override the general value', () => {
+  const hour = 3_600_000;
+  assert.equal(loadConfig({ MESHSCOPE_RETENTION: '36h' }).retention.logsMs, 36 * hour);
+  assert.equal(loadConfig({ MESHSCOPE_RETENTION: '1d12h' }).retention.tracesMs, 36 * hour);
+  assert.equal(loadConfig({ MESHSCOPE_RETENTION: '90m' }).retention.metricsMs, 90 * 60_000);
+  const config = loadConfig({
+    MESHSCOPE_RETENTION: '2d',
+    MESHSCOPE_RETENTION_TRACES: '1h',
+    MESHSCOPE_RETENTION_METRICS: '30d',
+  });
+  assert.deepEqual(config.retention, { tracesMs: hour, logsMs: 48 * hour, metricsMs: 30 * 24 * hour });
+});
+
+test('a retention under an hour or not a duration names its variable', () => {
+  const cases: [string, string][] = [
+    ['MESHSCOPE_RETENTION', '59m'],
+    ['MESHSCOPE_RETENTION', '0d'],
+    ['MESHSCOPE_RETENTION', 'forever'],
+    ['MESHSCOPE_RETENTION', '7'],
+    ['MESHSCOPE_RETENTION_LOGS', '1.5d'],
+    ['MESHSCOPE_RETENTION_TRACES', '30s'],
+    ['MESHSCOPE_RETENTION_METRICS', '-1d'],
+  ];
+  for (const [name, raw] of cases) {
+    assert.throws(
+      () => loadConfig({ [name]: raw }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message === `${name} is '${raw}'; expected a duration of at least 1h such as 36h, 7d or 1d12h`,
+    );
+  }
+});

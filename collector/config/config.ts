@@ -33,6 +33,14 @@ export interface Config {
   maxAttributeValueLength: number;
   /** Spans per trace in a query response (beyond: the earliest are shown, with a warning). */
   maxSpansPerTrace: number;
+  /** How long each signal is kept; storage drops whole UTC days once they are older. */
+  retention: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  tracesMs: number;
+  logsMs: number;
+  metricsMs: number;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttributesPerSpan: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTES_PER_SPAN', 128),
     maxAttributeValueLength: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTE_LENGTH', 16_384),
     maxSpansPerTrace: positiveInt(env, 'MESHSCOPE_MAX_SPANS_PER_TRACE', 50_000),
+    retention: retention(env),
   };
   validateSecurity(config);
   validateDistinctPorts(config);
@@ -128,6 +137,32 @@ function durationMs(env: Env, name: string, fallback: number): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(raw);
   if (!match) fail(name, raw, 'a duration such as 500ms, 30s, 2m or 1h');
   return Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+}
+
+const HOUR_MS = 3_600_000;
+const RETENTION_UNITS_MS: Record<string, number> = { d: 24 * HOUR_MS, h: HOUR_MS, m: 60_000 };
+const DEFAULT_RETENTION_MS = 7 * 24 * HOUR_MS;
+
+/** MESHSCOPE_RETENTION for every signal, each overridable by MESHSCOPE_RETENTION_<SIGNAL>. */
+function retention(env: Env): RetentionConfig {
+  const generalMs = retentionMs(env, 'MESHSCOPE_RETENTION', DEFAULT_RETENTION_MS);
+  return {
+    tracesMs: retentionMs(env, 'MESHSCOPE_RETENTION_TRACES', generalMs),
+    logsMs: retentionMs(env, 'MESHSCOPE_RETENTION_LOGS', generalMs),
+    metricsMs: retentionMs(env, 'MESHSCOPE_RETENTION_METRICS', generalMs),
+  };
+}
+
+/** A Go-like duration of whole days, hours and minutes (7d, 36h, 1d12h, 90m), at least an hour. */
+function retentionMs(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const allowed = 'a duration of at least 1h such as 36h, 7d or 1d12h';
+  if (!/^(\d+[dhm])+$/.test(raw)) fail(name, raw, allowed);
+  let total = 0;
+  for (const [, amount, unit] of raw.matchAll(/(\d+)([dhm])/g)) total += Number(amount) * RETENTION_UNITS_MS[unit!]!;
+  if (total < HOUR_MS) fail(name, raw, allowed);
+  return total;
 }
 
 function storageKind(env: Env): 'sqlite' {

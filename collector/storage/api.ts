@@ -263,8 +263,48 @@ export interface MetricReader {
   metadata(metric?: string, limit?: number): Promise<MetricMetadata[]>;
 }
 
+/** The three signals retention and storage statistics are kept for. */
+export type RetentionSignal = 'traces' | 'logs' | 'metrics';
+
+/**
+ * Per-signal cut-offs (Unix ms). Whole UTC days that end at or before a signal's cut-off are removed for
+ * that signal; a day that straddles it is kept whole, so data may outlive its cut-off by up to a day.
+ */
+export interface RetentionCutoffs {
+  tracesBeforeUnixMs: number;
+  logsBeforeUnixMs: number;
+  metricsBeforeUnixMs: number;
+}
+
+export interface RetentionResult {
+  /** Day partitions that held data of the signal and were dropped by this run (0 on a re-run). */
+  droppedPartitions: Record<RetentionSignal, number>;
+}
+
+/** Size of the store by signal, as last measured (after start-up and after each retention run). */
+export interface StorageStats {
+  /** Bytes of the signal's tables and indexes (traces include the service graph, metrics the series). */
+  bytes: Record<RetentionSignal, number>;
+  /** Day partitions holding data of the signal. */
+  partitions: Record<RetentionSignal, number>;
+}
+
+/**
+ * Housekeeping of a store that this process writes. Retention runs on the store's writer side between
+ * writes (never on the caller's event loop) and is idempotent: a second run with the same cut-offs
+ * removes nothing. Besides the day partitions it deletes service-graph edges whose minute starts before
+ * the traces cut-off and the series that no longer have samples in any remaining day.
+ */
+export interface StorageMaintenance {
+  enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult>;
+  /** Cached figures; cheap, never touches the disk, so a /metrics scrape may call it. */
+  stats(): StorageStats;
+}
+
 export interface Storage {
   readonly writer: StorageWriter;
+  /** Present only when this process writes the store (absent on a read-only query node). */
+  readonly maintenance?: StorageMaintenance;
   readonly traces: TraceReader;
   readonly dependencies: DependencyReader;
   readonly logs: LogReader;

@@ -14,9 +14,14 @@ import type {
   MetricMetadata,
   MetricReader,
   Operation,
+  RetentionCutoffs,
+  RetentionResult,
+  RetentionSignal,
   SelectHints,
   Series,
   Storage,
+  StorageMaintenance,
+  StorageStats,
   StoredLog,
   StoredTrace,
   TraceQuery,
@@ -37,8 +42,9 @@ interface StoredSeries {
 export class MemoryStorage implements Storage {
   private readonly spansByTrace = new Map<string, Map<string, Span>>();
   private readonly edgesByKey = new Map<string, ServiceGraphEdge>();
-  /** In write order; a line's id is its index here. */
-  private readonly logRecords: LogRecord[] = [];
+  /** In write order, by id; ids are never reused, so retention leaves the others' ids unchanged. */
+  private readonly logRecords = new Map<number, LogRecord>();
+  private nextLogId = 0;
   private readonly seriesByKey = new Map<string, StoredSeries>();
   private readonly metadataByMetric = new Map<string, MetricMetadata>();
   private open = false;
@@ -89,6 +95,15 @@ export class MemoryStorage implements Storage {
         .map((entry) => ({ ...entry })),
   };
 
+  /**
+   * The SQLite store's semantics without its tables: a UTC day of a signal is dropped once it ends at or
+   * before the cut-off. Sizes are not measured (bytes stay 0); partitions count the days holding data.
+   */
+  readonly maintenance: StorageMaintenance = {
+    enforceRetention: async (cutoffs) => this.enforceRetention(cutoffs),
+    stats: () => this.stats(),
+  };
+
   async start(): Promise<void> {
     this.open = true;
   }
@@ -99,7 +114,7 @@ export class MemoryStorage implements Storage {
 
   /** Copies of every log record written, in write order. */
   storedLogs(): LogRecord[] {
-    return structuredClone(this.logRecords);
+    return structuredClone([...this.logRecords.values()]);
   }
 
   private write(batch: WriteBatch): void {
@@ -112,10 +127,51 @@ export class MemoryStorage implements Storage {
       }
       spans.set(`${span.spanId}:${span.kind}`, span);
     }
-    this.logRecords.push(...batch.logs);
+    for (const log of batch.logs) this.logRecords.set(this.nextLogId++, log);
     for (const sample of batch.samples) this.addSample(sample.labels, sample.timestampMs, sample.value);
     for (const entry of batch.metricMetadata) this.metadataByMetric.set(entry.metric, entry);
     for (const edge of batch.edges) this.addEdge(edge);
+  }
+
+  private enforceRetention(cutoffs: RetentionCutoffs): RetentionResult {
+    const before = this.daysBySignal();
+    const spansExpired = (span: Span): boolean => dayEndMs(Number(span.startTimeUnixNano / 1_000_000n)) <= cutoffs.tracesBeforeUnixMs;
+    for (const [traceId, spans] of this.spansByTrace) {
+      for (const [key, span] of spans) if (spansExpired(span)) spans.delete(key);
+      if (spans.size === 0) this.spansByTrace.delete(traceId);
+    }
+    for (const [key, edge] of this.edgesByKey) if (edge.minuteUnixMs < cutoffs.tracesBeforeUnixMs) this.edgesByKey.delete(key);
+    for (const [id, log] of this.logRecords) {
+      if (dayEndMs(Number(logTimeOf(log) / 1_000_000n)) <= cutoffs.logsBeforeUnixMs) this.logRecords.delete(id);
+    }
+    for (const [key, series] of this.seriesByKey) {
+      for (const timestampMs of series.valuesByTimeMs.keys()) {
+        if (dayEndMs(timestampMs) <= cutoffs.metricsBeforeUnixMs) series.valuesByTimeMs.delete(timestampMs);
+      }
+      if (series.valuesByTimeMs.size === 0) this.seriesByKey.delete(key);
+    }
+    const after = this.daysBySignal();
+    const dropped = (signal: RetentionSignal): number => [...before[signal]].filter((day) => !after[signal].has(day)).length;
+    return { droppedPartitions: { traces: dropped('traces'), logs: dropped('logs'), metrics: dropped('metrics') } };
+  }
+
+  private stats(): StorageStats {
+    const days = this.daysBySignal();
+    return {
+      bytes: { traces: 0, logs: 0, metrics: 0 },
+      partitions: { traces: days.traces.size, logs: days.logs.size, metrics: days.metrics.size },
+    };
+  }
+
+  /** The UTC days (epoch days) holding data of each signal. */
+  private daysBySignal(): Record<RetentionSignal, Set<number>> {
+    const days = { traces: new Set<number>(), logs: new Set<number>(), metrics: new Set<number>() };
+    for (const span of this.allSpans()) days.traces.add(epochDay(Number(span.startTimeUnixNano / 1_000_000n)));
+    for (const log of this.logRecords.values()) days.logs.add(epochDay(Number(logTimeOf(log) / 1_000_000n)));
+    for (const series of this.seriesByKey.values()) {
+      for (const timestampMs of series.valuesByTimeMs.keys()) days.metrics.add(epochDay(timestampMs));
+    }
+    return days;
   }
 
   private addSample(labels: Record<string, string>, timestampMs: number, value: number): void {
@@ -249,7 +305,7 @@ export class MemoryStorage implements Storage {
 
   /** Every line with its id, oldest first; ties in time keep write order. */
   private logsInTimeOrder(): StoredLog[] {
-    const logs = this.logRecords.map((log, index) => ({ id: String(index), ...log }));
+    const logs = [...this.logRecords].map(([id, log]) => ({ id: String(id), ...log }));
     return logs.sort((a, b) => {
       const timeA = logTimeOf(a);
       const timeB = logTimeOf(b);
@@ -289,6 +345,17 @@ function samplesInWindow(stored: StoredSeries, startMs: number, endMs: number): 
 function byStartTime(a: Span, b: Span): number {
   if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
   return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : a.kind - b.kind;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+function epochDay(unixMs: number): number {
+  return Math.floor(unixMs / MS_PER_DAY);
+}
+
+/** When the UTC day holding the moment ends. */
+function dayEndMs(unixMs: number): number {
+  return (epochDay(unixMs) + 1) * MS_PER_DAY;
 }
 
 function addElementwise(a: number[], b: number[]): number[] {

@@ -2,6 +2,7 @@
 // and the OTel Collector's (accepted/refused per receiver), so existing dashboards translate directly.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServiceGraphStats } from '../processors/service-graph.js';
+import type { RetentionResult, RetentionSignal, StorageStats } from '../storage/api.js';
 
 export type Signal = 'spans' | 'log_records' | 'metric_points';
 
@@ -49,8 +50,59 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  readonly retentionRuns = new Counter({
+    name: 'meshscope_retention_runs_total',
+    help: 'Retention runs, by result (success, failure).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retentionDroppedPartitions = new Counter({
+    name: 'meshscope_retention_dropped_partitions_total',
+    help: 'Day partitions dropped by retention, by signal.',
+    labelNames: ['signal'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'meshscope_' });
+  }
+
+  /** Counts one retention run and what it dropped. */
+  recordRetention(result: RetentionResult | 'failure'): void {
+    if (result === 'failure') {
+      this.retentionRuns.inc({ result: 'failure' });
+      return;
+    }
+    this.retentionRuns.inc({ result: 'success' });
+    for (const [signal, count] of Object.entries(result.droppedPartitions)) {
+      this.retentionDroppedPartitions.inc({ signal }, count);
+    }
+  }
+
+  /** Exposes the store's size by signal; stats() must be cheap (the store caches it). */
+  observeStorage(stats: () => StorageStats): void {
+    const signals: RetentionSignal[] = ['traces', 'logs', 'metrics'];
+    new Gauge({
+      name: 'meshscope_storage_bytes',
+      help: 'Bytes of the tables and indexes of each signal, measured after each retention run.',
+      labelNames: ['signal'] as const,
+      registers: [this.registry],
+      collect() {
+        const { bytes } = stats();
+        for (const signal of signals) this.set({ signal }, bytes[signal]);
+      },
+    });
+    new Gauge({
+      name: 'meshscope_storage_partitions',
+      help: 'Day partitions holding data of each signal, counted after each retention run.',
+      labelNames: ['signal'] as const,
+      registers: [this.registry],
+      collect() {
+        const { partitions } = stats();
+        for (const signal of signals) this.set({ signal }, partitions[signal]);
+      },
+    });
   }
 
   /** Exposes the request bytes receivers hold in memory, read at scrape time. */

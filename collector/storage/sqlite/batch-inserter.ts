@@ -360,7 +360,8 @@ ON CONFLICT DO UPDATE SET
     return id;
   }
 
-  private clearCaches(): void {
+  /** Forgets every cached id and statement; the next writes look them up (or create them) on disk. */
+  clearCaches(): void {
     this.partitions.clear();
     this.serviceIds.clear();
     this.operationIds.clear();

@@ -1,7 +1,7 @@
 // Messages between SqliteWriter (calling thread) and writer-worker (the thread that owns the write
 // connection). Spans cross pre-encoded as columns (span-encoder.ts); logs, samples, metadata and edges
 // cross by structured clone, which keeps bigint times.
-import type { WriteBatch } from '../api.js';
+import type { RetentionCutoffs, RetentionResult, StorageStats, WriteBatch } from '../api.js';
 import type { EncodedSpans } from './span-encoder.js';
 
 export interface EncodedBatch {
@@ -16,9 +16,14 @@ export interface WriterWorkerData {
   databasePath: string;
 }
 
-export type ToWorker = { type: 'write'; id: number; batch: EncodedBatch } | { type: 'close' };
+export type ToWorker =
+  | { type: 'write'; id: number; batch: EncodedBatch }
+  | { type: 'retention'; id: number; cutoffs: RetentionCutoffs; nowMs: number }
+  | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }
+  | { type: 'retained'; id: number; result: RetentionResult; stats: StorageStats }
+  | { type: 'retention-failed'; id: number; message: string }
   | { type: 'committed'; ids: number[] }
   | { type: 'failed'; ids: number[]; message: string };

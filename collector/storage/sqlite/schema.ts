@@ -163,6 +163,41 @@ export function partitionTables(day: number): PartitionTables {
 
 /** Creates one day's tables and registers them in the catalogue (idempotent; run inside a transaction). */
 export function createPartition(db: Database.Database, day: number): void {
+  createSpanTables(db, day);
+  createLogTables(db, day);
+  createSamplesTable(db, day);
+  const startMs = unixMsOfDay(day);
+  db.prepare('INSERT OR IGNORE INTO partitions (day, start_ms, end_ms) VALUES (?, ?, ?)').run(
+    day,
+    startMs,
+    startMs + MS_PER_DAY,
+  );
+}
+
+/** The signals whose tables a partition holds; retention drops and recreates them per signal. */
+export type PartitionSignal = 'traces' | 'logs' | 'metrics';
+
+/** Each signal's tables of one day; the first one is empty exactly when the signal has no data that day. */
+export function signalTables(day: number, signal: PartitionSignal): string[] {
+  const t = partitionTables(day);
+  if (signal === 'traces') return [t.spans, t.traceChunks];
+  if (signal === 'logs') return [t.logs, t.logsText];
+  return [t.samples];
+}
+
+/** Drops one signal's tables of a day (their indexes and FTS shadow tables go with them). */
+export function dropSignalTables(db: Database.Database, day: number, signal: PartitionSignal): void {
+  for (const table of signalTables(day, signal)) db.exec(`DROP TABLE IF EXISTS ${table}`);
+}
+
+/** Creates one signal's (empty) tables of a day, so readers of a catalogued day find every table. */
+export function createSignalTables(db: Database.Database, day: number, signal: PartitionSignal): void {
+  if (signal === 'traces') createSpanTables(db, day);
+  else if (signal === 'logs') createLogTables(db, day);
+  else createSamplesTable(db, day);
+}
+
+function createSpanTables(db: Database.Database, day: number): void {
   const t = partitionTables(day);
   db.exec(`
 CREATE TABLE IF NOT EXISTS ${t.spans} (
@@ -197,6 +232,12 @@ CREATE TABLE IF NOT EXISTS ${t.traceChunks} (
   last_id INTEGER NOT NULL,
   PRIMARY KEY (trace_id, first_id)
 ) WITHOUT ROWID;
+`);
+}
+
+function createLogTables(db: Database.Database, day: number): void {
+  const t = partitionTables(day);
+  db.exec(`
 CREATE TABLE IF NOT EXISTS ${t.logs} (
   time_ns INTEGER NOT NULL,
   observed_time_ns INTEGER NOT NULL,
@@ -216,13 +257,6 @@ CREATE TABLE IF NOT EXISTS ${t.logs} (
 );
 `);
   createLogSearchTables(db, day);
-  createSamplesTable(db, day);
-  const startMs = unixMsOfDay(day);
-  db.prepare('INSERT OR IGNORE INTO partitions (day, start_ms, end_ms) VALUES (?, ?, ?)').run(
-    day,
-    startMs,
-    startMs + MS_PER_DAY,
-  );
 }
 
 /**

@@ -3,6 +3,7 @@
 // by what SQL can decide cheaply (full-text MATCH for positive words, service, trace id, severity);
 // matchesLog then decides each candidate exactly, and the walk stops at the limit.
 import type Database from 'better-sqlite3';
+import { inSnapshot } from './snapshot.js';
 import type { InstrumentationScope, LogRecord, Resource } from '../../model/model.js';
 import { findStringAttribute, isValidTraceId } from '../../model/attributes.js';
 import { SEVERITY_LEVELS, type LogContextQuery, type LogQuery, type LogReader, type LogSearch, type StoredLog } from '../api.js';
@@ -56,6 +57,10 @@ export class SqliteLogReader implements LogReader {
   constructor(private readonly db: Database.Database) {}
 
   async searchLogs(search: LogSearch): Promise<StoredLog[]> {
+    return inSnapshot(this.db, () => this.searchLogsInSnapshot(search));
+  }
+
+  private searchLogsInSnapshot(search: LogSearch): StoredLog[] {
     if (search.limit <= 0 || search.startUnixNano >= search.endUnixNano) return [];
     const prefilter = this.prefilterOf(search.query);
     if (prefilter.impossible) return [];
@@ -85,6 +90,10 @@ export class SqliteLogReader implements LogReader {
   }
 
   async getTraceLogs(traceId: string, limit: number): Promise<StoredLog[]> {
+    return inSnapshot(this.db, () => this.getTraceLogsInSnapshot(traceId, limit));
+  }
+
+  private getTraceLogsInSnapshot(traceId: string, limit: number): StoredLog[] {
     if (!isValidTraceId(traceId) || limit <= 0) return [];
     const found: StoredLog[] = [];
     for (const day of this.statement('SELECT day FROM partitions ORDER BY day').pluck().all() as bigint[]) {
@@ -99,6 +108,10 @@ export class SqliteLogReader implements LogReader {
   }
 
   async getLogContext(query: LogContextQuery): Promise<StoredLog[]> {
+    return inSnapshot(this.db, () => this.getLogContextInSnapshot(query));
+  }
+
+  private getLogContextInSnapshot(query: LogContextQuery): StoredLog[] {
     const anchor = this.readById(query.id);
     if (anchor === undefined) return [];
     const { day, row, log } = anchor;

@@ -4,6 +4,7 @@
 // against all matchers with its full label set. Samples are read per series and day as one range of the
 // (series_id, ts_ms) key. Series ids and labels never change once written, so labels are cached by id.
 import type Database from 'better-sqlite3';
+import { inSnapshot } from './snapshot.js';
 import type { LabelMatcher, MetricMetadata, MetricReader, SelectHints, Series, SeriesSample } from '../api.js';
 import { compareLabelSets, labelsMatch, matcherMatches } from '../series-match.js';
 import { partitionTables } from './schema.js';
@@ -24,6 +25,10 @@ export class SqliteMetricReader implements MetricReader {
 
   /** Series in label order, so a maxSamples cut is deterministic; stops after maxSamples + 1 samples. */
   async select(matchers: LabelMatcher[], startMs: number, endMs: number, hints?: SelectHints): Promise<Series[]> {
+    return inSnapshot(this.db, () => this.selectInSnapshot(matchers, startMs, endMs, hints));
+  }
+
+  private selectInSnapshot(matchers: LabelMatcher[], startMs: number, endMs: number, hints?: SelectHints): Series[] {
     const days = this.daysOf(startMs, endMs);
     let budget = hints === undefined ? Infinity : hints.maxSamples + 1;
     const result: Series[] = [];
@@ -39,6 +44,10 @@ export class SqliteMetricReader implements MetricReader {
   }
 
   async labelNames(matchers: LabelMatcher[], startMs: number, endMs: number): Promise<string[]> {
+    return inSnapshot(this.db, () => this.labelNamesInSnapshot(matchers, startMs, endMs));
+  }
+
+  private labelNamesInSnapshot(matchers: LabelMatcher[], startMs: number, endMs: number): string[] {
     const names = new Set<string>();
     for (const labels of this.labelSetsInWindow(matchers, startMs, endMs)) {
       for (const name of Object.keys(labels)) names.add(name);
@@ -47,6 +56,10 @@ export class SqliteMetricReader implements MetricReader {
   }
 
   async labelValues(name: string, matchers: LabelMatcher[], startMs: number, endMs: number): Promise<string[]> {
+    return inSnapshot(this.db, () => this.labelValuesInSnapshot(name, matchers, startMs, endMs));
+  }
+
+  private labelValuesInSnapshot(name: string, matchers: LabelMatcher[], startMs: number, endMs: number): string[] {
     const values = new Set<string>();
     for (const labels of this.labelSetsInWindow(matchers, startMs, endMs)) {
       if (labels[name] !== undefined) values.add(labels[name]);
@@ -55,6 +68,10 @@ export class SqliteMetricReader implements MetricReader {
   }
 
   async series(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Promise<Record<string, string>[]> {
+    return inSnapshot(this.db, () => this.seriesInSnapshot(matcherSets, startMs, endMs));
+  }
+
+  private seriesInSnapshot(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Record<string, string>[] {
     const union = new Map<string, Record<string, string>>();
     for (const matchers of matcherSets) {
       for (const labels of this.labelSetsInWindow(matchers, startMs, endMs)) union.set(JSON.stringify(labels), labels);

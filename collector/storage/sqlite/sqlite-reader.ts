@@ -3,6 +3,7 @@
 // holds the event loop for milliseconds. Dictionary ids never change once written, so names and
 // resource bodies are cached by id (safe even when another process is the writer).
 import type Database from 'better-sqlite3';
+import { inSnapshot } from './snapshot.js';
 import type { Attribute, ServiceGraphEdge, Span, SpanKind } from '../../model/model.js';
 import { attributeValueToString, isValidTraceId } from '../../model/attributes.js';
 import type { DependencyReader, Operation, StoredTrace, TraceQuery, TraceReadOptions, TraceReader } from '../api.js';
@@ -96,10 +97,18 @@ export class SqliteReader implements TraceReader, DependencyReader {
   }
 
   async getTrace(traceId: string, options: TraceReadOptions = {}): Promise<StoredTrace> {
+    return inSnapshot(this.db, () => this.getTraceInSnapshot(traceId, options));
+  }
+
+  private getTraceInSnapshot(traceId: string, options: TraceReadOptions): StoredTrace {
     return this.readTrace(traceId, options.maxSpans);
   }
 
   async findTraces(query: TraceQuery, options: TraceReadOptions = {}): Promise<StoredTrace[]> {
+    return inSnapshot(this.db, () => this.findTracesInSnapshot(query, options));
+  }
+
+  private findTracesInSnapshot(query: TraceQuery, options: TraceReadOptions): StoredTrace[] {
     const traceIds = this.findTraceIds(query);
     return traceIds.map((traceId) => this.readTrace(traceId, options.maxSpans));
   }

@@ -14,6 +14,7 @@ import type {
   LogSearch,
   MetricReader,
   Storage,
+  StorageMaintenance,
   StorageWriter,
   TraceQuery,
   TraceReadOptions,
@@ -56,6 +57,7 @@ export class SqliteStorage implements Storage {
   readonly dependencies: DependencyReader;
   readonly logs: LogReader;
   readonly metrics: MetricReader;
+  readonly maintenance: StorageMaintenance | undefined;
   readonly databasePath: string;
   private readonly sqliteWriter: SqliteWriter | undefined;
   private connection: Database.Database | undefined;
@@ -77,6 +79,11 @@ export class SqliteStorage implements Storage {
       });
       this.writer = this.sqliteWriter;
     }
+    const sqliteWriter = this.sqliteWriter;
+    this.maintenance = sqliteWriter && {
+      enforceRetention: (cutoffs) => sqliteWriter.enforceRetention(cutoffs),
+      stats: () => sqliteWriter.stats(),
+    };
     // Readers exist only once start() has opened the database; until then calls reject.
     const reader = (): SqliteReader => this.requireReader();
     this.traces = {

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { MeshscopeError } from '../../errors.js';
-import type { StorageWriter, WriteBatch } from '../api.js';
+import type { RetentionCutoffs, RetentionResult, StorageStats, StorageWriter, WriteBatch } from '../api.js';
 import type { FromWorker, ToWorker, WriterWorkerData } from './protocol.js';
 import { encodeSpans, transferablesOf } from './span-encoder.js';
 
@@ -21,6 +21,13 @@ export interface SqliteWriterOptions {
   workerUrl?: URL;
 }
 
+interface PendingRetention {
+  resolve: (result: RetentionResult) => void;
+  reject: (error: Error) => void;
+}
+
+const NO_STATS: StorageStats = { bytes: { traces: 0, logs: 0, metrics: 0 }, partitions: { traces: 0, logs: 0, metrics: 0 } };
+
 interface PendingWrite {
   resolve: () => void;
   reject: (error: Error) => void;
@@ -35,6 +42,8 @@ export class SqliteWriter implements StorageWriter {
   /** The worker once it reported ready, so write() can post without waiting a tick. */
   private readyWorker: Worker | undefined;
   private readonly pending = new Map<number, PendingWrite>();
+  private readonly pendingRetentions = new Map<number, PendingRetention>();
+  private lastStats: StorageStats = NO_STATS;
   private pendingItemCount = 0;
   private nextId = 1;
   private shuttingDown: Promise<void> | undefined;
@@ -86,6 +95,29 @@ export class SqliteWriter implements StorageWriter {
         (error: Error) => this.settle(message.id, error),
       );
     });
+  }
+
+  /**
+   * Runs retention on the writer thread after the writes queued before it have committed; resolves with
+   * what was dropped. The sizes measured afterwards become stats().
+   */
+  enforceRetention(cutoffs: RetentionCutoffs, nowMs = Date.now()): Promise<RetentionResult> {
+    if (this.shuttingDown !== undefined) {
+      return Promise.reject(new MeshscopeError('unavailable', 'storage is shutting down'));
+    }
+    const message: ToWorker = { type: 'retention', id: this.nextId++, cutoffs, nowMs };
+    return new Promise<RetentionResult>((resolve, reject) => {
+      this.pendingRetentions.set(message.id, { resolve, reject });
+      this.worker().then(
+        (worker) => worker.postMessage(message),
+        (error: Error) => this.settleRetention(message.id, error),
+      );
+    });
+  }
+
+  /** The sizes measured after the last retention run (zeros before the first). */
+  stats(): StorageStats {
+    return structuredClone(this.lastStats);
   }
 
   /** Waits for every accepted write to settle, then closes the worker. Idempotent. */
@@ -151,10 +183,19 @@ export class SqliteWriter implements StorageWriter {
 
   private onWorkerLost(lostWorker: Promise<Worker>, error: MeshscopeError): void {
     if (this.starting === lostWorker) this.starting = undefined;
+    for (const id of [...this.pendingRetentions.keys()]) this.settleRetention(id, error);
     const expected = this.shuttingDown !== undefined && this.pending.size === 0;
     if (expected) return;
     this.options.logger.error(`${error.message}; failing ${this.pending.size} pending writes`);
     for (const id of [...this.pending.keys()]) this.settle(id, error);
+  }
+
+  private settleRetention(id: number, error?: Error, result?: RetentionResult): void {
+    const retention = this.pendingRetentions.get(id);
+    if (retention === undefined) return;
+    this.pendingRetentions.delete(id);
+    if (result !== undefined) retention.resolve(result);
+    else retention.reject(error ?? new MeshscopeError('internal', 'retention ended without a result'));
   }
 
   private onAnswer(message: FromWorker): void {
@@ -164,6 +205,11 @@ export class SqliteWriter implements StorageWriter {
       const kind = TRANSIENT_SQLITE_CODES.test(message.message) ? 'unavailable' : 'internal';
       const error = new MeshscopeError(kind, `storage write failed: ${message.message}`);
       for (const id of message.ids) this.settle(id, error);
+    } else if (message.type === 'retained') {
+      this.lastStats = message.stats;
+      this.settleRetention(message.id, undefined, message.result);
+    } else if (message.type === 'retention-failed') {
+      this.settleRetention(message.id, new MeshscopeError('internal', `retention failed: ${message.message}`));
     }
   }
 

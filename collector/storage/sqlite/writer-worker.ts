@@ -1,16 +1,20 @@
 // Entry point of the writer thread. It owns the only write connection and commits in groups: every
 // batch queued since the last commit goes into one transaction, then each batch is answered. Disk time
 // is spent here, never on the HTTP event loop.
+import type Database from 'better-sqlite3';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { addBuckets, BatchInserter } from './batch-inserter.js';
 import { openWriteConnection } from './connection.js';
 import type { EncodedBatch, FromWorker, ToWorker, WriterWorkerData } from './protocol.js';
+import { enforceRetention, StorageMeter } from './retention.js';
 import { createSharedSchema } from './schema.js';
 
 interface QueuedWrite {
   id: number;
   batch: EncodedBatch;
 }
+
+type RetentionRequest = Extract<ToWorker, { type: 'retention' }>;
 
 function main(port: MessagePort, data: WriterWorkerData): void {
   const db = openWriteConnection(data.databasePath);
@@ -19,12 +23,15 @@ function main(port: MessagePort, data: WriterWorkerData): void {
   );
   createSharedSchema(db);
   const inserter = new BatchInserter(db);
+  const meter = new StorageMeter(db);
   const queue: QueuedWrite[] = [];
+  const retentionRequests: RetentionRequest[] = [];
   let flushScheduled = false;
   let closing = false;
 
   const accept = (message: ToWorker): void => {
     if (message.type === 'close') closing = true;
+    else if (message.type === 'retention') retentionRequests.push(message);
     else queue.push({ id: message.id, batch: message.batch });
   };
 
@@ -35,6 +42,8 @@ function main(port: MessagePort, data: WriterWorkerData): void {
       accept(next.message as ToWorker);
     }
     if (queue.length > 0) commitGroup(inserter, queue.splice(0), port);
+    // Between group commits: writes that arrive meanwhile wait for the next flush.
+    for (const request of retentionRequests.splice(0)) runRetention(db, inserter, meter, request, port);
     if (closing) {
       db.close();
       port.close();
@@ -62,6 +71,19 @@ function commitGroup(inserter: BatchInserter, group: QueuedWrite[], port: Messag
     }
     // One bad batch must not fail the others that happened to share its transaction.
     for (const write of group) commitGroup(inserter, [write], port);
+  }
+}
+
+function runRetention(db: Database.Database, inserter: BatchInserter, meter: StorageMeter, request: RetentionRequest, port: MessagePort): void {
+  try {
+    const { result, droppedDays } = enforceRetention(db, request.cutoffs);
+    // Cached statements of dropped days and ids of pruned series must not be used again.
+    inserter.clearCaches();
+    meter.forget(droppedDays);
+    post(port, { type: 'retained', id: request.id, result, stats: meter.measure(request.nowMs) });
+  } catch (error) {
+    inserter.clearCaches();
+    post(port, { type: 'retention-failed', id: request.id, message: messageOf(error) });
   }
 }
 
