@@ -38,6 +38,9 @@ test('real SDK delta exports: three collections become one cumulative counter an
     orders.add(value, { region: 'eu' });
     latency.record(seconds);
     payload.record(bytes);
+    // Consecutive collections must end at distinct times, or the converter rightly drops the later one
+    // as out of order; on a fast machine two collections can land in the same clock tick.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const decoded = await decodedCollect(reader);
     assert.ok(decoded.every((m) => m.type !== 'sum' || m.temporality === 'delta'));
     outputs.push(converter.process(decoded));

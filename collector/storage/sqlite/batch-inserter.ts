@@ -3,12 +3,12 @@
 // ids), so hot inserts never look names up on disk.
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { InstrumentationScope, LogRecord, Resource, ServiceGraphEdge } from '../../model/model.js';
+import type { Resource, ServiceGraphEdge } from '../../model/model.js';
 import { attributeValueToString } from '../../model/attributes.js';
 import type { MetricMetadata, PrometheusSample } from '../api.js';
-import { logBodyText } from '../log-match.js';
 import { canonicalLabels } from '../series-match.js';
-import { encodeResource, encodeScope, hexToBuffer, logTimeUnixNano, tagHash } from './codec.js';
+import { tagHash } from './codec.js';
+import type { EncodedLogs } from './log-encoder.js';
 import type { EncodedBatch } from './protocol.js';
 import { createPartition, dayOfEpochDay, epochDayOfUnixMs, partitionTables } from './schema.js';
 import type { EncodedSpans } from './span-encoder.js';
@@ -23,9 +23,6 @@ interface TraceRun {
   batchIndexes: number[];
   spanIndexes: number[];
 }
-
-/** Ids of resource and scope objects already resolved in the current batch. */
-type IdsByObject = Map<object, number>;
 
 /** One day's statements, and the id the next span row of that day gets. */
 interface Partition {
@@ -100,10 +97,7 @@ ON CONFLICT DO UPDATE SET
   }
 
   private insertBatch(batch: EncodedBatch): void {
-    // Logs arrive as objects; identical resource and scope objects (one per OTLP ResourceLogs/ScopeLogs,
-    // still shared after structured clone) are resolved once by identity.
-    const idsByObject: IdsByObject = new Map();
-    for (const log of batch.logs) this.insertLog(log, idsByObject);
+    this.insertLogs(batch.logs);
     for (const sample of batch.samples) this.upsertSample(sample);
     for (const metadata of batch.metricMetadata) this.upsertMetadata(metadata);
     for (const edge of batch.edges) this.upsertEdge(edge);
@@ -168,28 +162,34 @@ ON CONFLICT DO UPDATE SET
     return runs.values();
   }
 
-  private insertLog(log: LogRecord, idsByObject: IdsByObject): void {
-    const timeNs = logTimeUnixNano(log);
-    const statements = this.partition(this.dayOfUnixMs(Number(timeNs / 1_000_000n)));
-    const { lastInsertRowid } = statements.insertLog.run(
-      log.timeUnixNano,
-      log.observedTimeUnixNano,
-      log.severityNumber,
-      log.severityText,
-      this.serviceId(log.serviceName),
-      JSON.stringify(log.body),
-      JSON.stringify(log.attributes),
-      log.droppedAttributesCount,
-      log.flags,
-      log.eventName,
-      this.resourceId(log.resource, idsByObject),
-      this.scopeId(log.scope, idsByObject),
-      log.traceId === '' ? null : hexToBuffer(log.traceId),
-      log.spanId === '' ? null : hexToBuffer(log.spanId),
-      timeNs,
-    );
-    const text = logBodyText(log);
-    if (text !== '') statements.insertLogText.run(lastInsertRowid, text);
+  private insertLogs(logs: EncodedLogs): void {
+    const resourceIds = logs.resources.map((body) => this.resourceIdOfBody(body));
+    const scopeIds = logs.scopes.map((body) => this.scopeIdOfBody(body));
+    const traceIds = bufferOf(logs.traceIds);
+    const spanIds = bufferOf(logs.spanIds);
+    const { timesNs, numbers } = logs;
+    for (let i = 0; i < logs.count; i++) {
+      const tsNs = timesNs[3 * i + 2];
+      const statements = this.partition(this.dayOfUnixMs(Number(tsNs / 1_000_000n)));
+      const { lastInsertRowid } = statements.insertLog.run(
+        timesNs[3 * i],
+        timesNs[3 * i + 1],
+        numbers[3 * i],
+        logs.severityTexts[i],
+        this.serviceId(logs.serviceNames[i]),
+        logs.bodies[i],
+        logs.attributes[i],
+        numbers[3 * i + 1],
+        numbers[3 * i + 2],
+        logs.eventNames[i],
+        resourceIds[logs.resourceIndexes[i]],
+        scopeIds[logs.scopeIndexes[i]],
+        logs.hasTraceId[i] === 1 ? traceIds.subarray(i * 16, i * 16 + 16) : null,
+        logs.hasSpanId[i] === 1 ? spanIds.subarray(i * 8, i * 8 + 8) : null,
+        tsNs,
+      );
+      if (logs.bodyTexts[i] !== '') statements.insertLogText.run(lastInsertRowid, logs.bodyTexts[i]);
+    }
   }
 
   /** A later sample of the same series and time replaces the value (retries and resends are idempotent). */
@@ -312,15 +312,6 @@ ON CONFLICT DO UPDATE SET
     return id;
   }
 
-  private resourceId(resource: Resource, idsByObject: IdsByObject): number {
-    let id = idsByObject.get(resource);
-    if (id === undefined) {
-      id = this.resourceIdOfBody(encodeResource(resource));
-      idsByObject.set(resource, id);
-    }
-    return id;
-  }
-
   private resourceIdOfBody(body: string): number {
     let id = this.resourceIds.get(body);
     if (id === undefined) {
@@ -336,15 +327,6 @@ ON CONFLICT DO UPDATE SET
     const id = Number(this.statements.insertResource.run(body).lastInsertRowid);
     for (const attribute of (JSON.parse(body) as Resource).attributes) {
       this.statements.insertResourceTag.run(tagHash(attribute.key, attributeValueToString(attribute.value)), id);
-    }
-    return id;
-  }
-
-  private scopeId(scope: InstrumentationScope, idsByObject: IdsByObject): number {
-    let id = idsByObject.get(scope);
-    if (id === undefined) {
-      id = this.scopeIdOfBody(encodeScope(scope));
-      idsByObject.set(scope, id);
     }
     return id;
   }

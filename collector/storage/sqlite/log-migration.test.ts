@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { LogRecord } from '../../model/model.js';
 import { addBuckets, BatchInserter } from './batch-inserter.js';
 import { openWriteConnection } from './connection.js';
+import { encodeLogs } from './log-encoder.js';
 import { createSharedSchema, DATABASE_FILE_NAME } from './schema.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { emptyBatch, serviceResource } from './test-fixtures.js';
@@ -36,7 +37,7 @@ function writeVersion2Store(dataDir: string, logs: LogRecord[]): void {
   const db = openWriteConnection(join(dataDir, DATABASE_FILE_NAME));
   db.function('add_buckets', (stored, increment) => addBuckets(String(stored), String(increment)));
   createSharedSchema(db);
-  new BatchInserter(db).insertGroup([{ ...emptyBatch(), spans: encodedNoSpans(), logs }]);
+  new BatchInserter(db).insertGroup([{ ...emptyBatch(), spans: encodedNoSpans(), logs: encodeLogs(logs) }]);
   db.exec(`
 DROP INDEX logs_20261126_time; DROP INDEX logs_20261126_service_time; DROP INDEX logs_20261126_trace;
 DROP TABLE logs_text_20261126; ALTER TABLE logs_20261126 DROP COLUMN ts_ns; PRAGMA user_version = 2;`);

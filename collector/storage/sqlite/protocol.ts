@@ -1,12 +1,13 @@
 // Messages between SqliteWriter (calling thread) and writer-worker (the thread that owns the write
-// connection). Spans cross pre-encoded as columns (span-encoder.ts); logs, samples, metadata and edges
-// cross by structured clone, which keeps bigint times.
+// connection). Spans and logs cross pre-encoded as columns (span-encoder.ts, log-encoder.ts); samples,
+// metadata and edges cross by structured clone, which keeps bigint times.
 import type { RetentionCutoffs, RetentionResult, StorageStats, WriteBatch } from '../api.js';
+import type { EncodedLogs } from './log-encoder.js';
 import type { EncodedSpans } from './span-encoder.js';
 
 export interface EncodedBatch {
   spans: EncodedSpans;
-  logs: WriteBatch['logs'];
+  logs: EncodedLogs;
   samples: WriteBatch['samples'];
   metricMetadata: WriteBatch['metricMetadata'];
   edges: WriteBatch['edges'];

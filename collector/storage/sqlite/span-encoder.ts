@@ -96,7 +96,7 @@ export function transferablesOf(encoded: EncodedSpans): ArrayBuffer[] {
  * Assigns each distinct body one index. Spans of one OTLP ResourceSpans share their resource object,
  * so identity usually answers without serialising; equal copies still collapse by their JSON.
  */
-class Interner<T extends object> {
+export class Interner<T extends object> {
   private readonly byObject = new Map<T, number>();
   private readonly byBody = new Map<string, number>();
 

@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { MeshscopeError } from '../../errors.js';
 import type { RetentionCutoffs, RetentionResult, StorageStats, StorageWriter, WriteBatch } from '../api.js';
-import type { FromWorker, ToWorker, WriterWorkerData } from './protocol.js';
+import type { EncodedBatch, FromWorker, ToWorker, WriterWorkerData } from './protocol.js';
+import { encodeLogs, logTransferablesOf } from './log-encoder.js';
 import { encodeSpans, transferablesOf } from './span-encoder.js';
 
 export interface StorageLogger {
@@ -70,19 +71,15 @@ export class SqliteWriter implements StorageWriter {
     if (this.pendingItemCount > 0 && this.pendingItemCount + items > this.options.maxPendingItems) {
       return Promise.reject(new MeshscopeError('overloaded', 'storage write queue is full', 1));
     }
-    const spans = encodeSpans(batch.spans);
-    const message: ToWorker = {
-      type: 'write',
-      id: this.nextId++,
-      batch: {
-        spans,
-        logs: batch.logs,
-        samples: batch.samples,
-        metricMetadata: batch.metricMetadata,
-        edges: batch.edges,
-      },
-    };
-    const transfer = transferablesOf(spans);
+    let encoded: { batch: EncodedBatch; transfer: ArrayBuffer[] };
+    try {
+      encoded = encodeBatch(batch);
+    } catch (error) {
+      // Such a batch (a time beyond int64) could never be stored; refuse it like the writer would.
+      return Promise.reject(new MeshscopeError('internal', `storage write failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    const message: ToWorker = { type: 'write', id: this.nextId++, batch: encoded.batch };
+    const transfer = encoded.transfer;
     this.pendingItemCount += items;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject, items });
@@ -224,6 +221,16 @@ export class SqliteWriter implements StorageWriter {
       for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
+}
+
+/** The batch as it crosses to the writer thread, with the buffers to transfer rather than copy. */
+function encodeBatch(batch: WriteBatch): { batch: EncodedBatch; transfer: ArrayBuffer[] } {
+  const spans = encodeSpans(batch.spans);
+  const logs = encodeLogs(batch.logs);
+  return {
+    batch: { spans, logs, samples: batch.samples, metricMetadata: batch.metricMetadata, edges: batch.edges },
+    transfer: [...transferablesOf(spans), ...logTransferablesOf(logs)],
+  };
 }
 
 function countItems(batch: WriteBatch): number {
