@@ -56,6 +56,23 @@ test('log records from the OTLP log exporter are searchable and linked to their 
   assert.match(JSON.stringify(malformed.body), /expected '\)'/);
 });
 
+test('bad input on the log endpoints is a 400 (or 404) with a message', async () => {
+  const cases: [string, number, RegExp][] = [
+    ['/api/logs?start=last-tuesday', 400, /start/],
+    ['/api/logs?limit=5001', 400, /limit/],
+    ['/api/logs?direction=sideways', 400, /direction/],
+    ['/api/logs?query=' + encodeURIComponent('service:'), 400, /query:/],
+    ['/api/logs/context?id=19700101:999999', 404, /./],
+    ['/api/logs/context', 400, /id/],
+    ['/api/traces/not-a-trace/logs', 400, /trace/i],
+  ];
+  for (const [path, status, message] of cases) {
+    const response = await getJson(`${hub.queryUrl}${path}`);
+    assert.equal(response.status, status, `${path}: ${JSON.stringify(response.body)}`);
+    assert.match(JSON.stringify(response.body), message, path);
+  }
+});
+
 test('metric points from the OTLP metric exporter are stored', async () => {
   const reader = new PeriodicExportingMetricReader({
     exporter: new OTLPMetricExporter({ url: `${hub.otlpHttpUrl}/v1/metrics` }),

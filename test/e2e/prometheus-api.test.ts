@@ -93,3 +93,25 @@ test('RED metrics derived from spans carry Tempo\'s names', async () => {
   const calls = await query('sum by (status_code) (traces_spanmetrics_calls_total{service="red-payments", span_kind="SPAN_KIND_SERVER"})');
   assert.deepEqual(calls.body.data.result.map((sample: any) => [sample.metric.status_code, sample.value[1]]), [['STATUS_CODE_ERROR', '1']]);
 });
+
+test('bad input on every Prometheus endpoint is a 400 bad_data that names the problem', async () => {
+  const cases: [string, RegExp][] = [
+    ['/api/v1/query', /query/],
+    ['/api/v1/query?query=up&time=yesterday', /time/],
+    ['/api/v1/query_range?query=up&start=0&end=60&step=0', /step/],
+    ['/api/v1/query_range?query=up&start=60&end=0&step=15', /end timestamp must not be before start/],
+    ['/api/v1/query_range?query=up&start=0&end=60&step=fast', /step/],
+    ['/api/v1/series', /match\[\]/],
+    ['/api/v1/series?match[]=rate(up[5m])', /not a series selector/],
+    [`/api/v1/label/job/values?match[]=${encodeURIComponent('{job=~"("}')}`, /regular expression/],
+    ['/api/v1/metadata?limit=-1', /limit/],
+  ];
+  for (const [path, message] of cases) {
+    const { status, body } = await getJson(`${hub.queryUrl}${path}`);
+    assert.equal(status, 400, `${path}: ${JSON.stringify(body)}`);
+    assert.equal(body.status, 'error', path);
+    assert.equal(body.errorType, 'bad_data', path);
+    assert.match(body.error, message, path);
+  }
+  assert.equal((await fetch(`${hub.queryUrl}/ready`)).status, 200);
+});
