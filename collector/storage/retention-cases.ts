@@ -152,6 +152,25 @@ export async function edgeDaysPresent(storage: Storage): Promise<number[]> {
 /** Every case, against a store opened afresh by `open` (which the case shuts down). */
 export const retentionCases: [string, (open: () => Promise<Storage>) => Promise<void>][] = [
   [
+    'a service whose spans have all expired leaves the service and operation lists',
+    async (open) => {
+      const storage = await open();
+      await writeRetentionFixture(storage);
+      const gone = { ...span(0), traceId: 'dd'.repeat(16), serviceName: 'legacy-billing', name: 'POST /invoice' };
+      await storage.writer.write({ spans: [gone], logs: [], samples: [], metricMetadata: [], edges: [] });
+      assert.ok((await storage.traces.getServices()).includes('legacy-billing'));
+      await maintenanceOf(storage).enforceRetention(dropFirstDayOf('traces'));
+      assert.deepEqual(await storage.traces.getServices(), ['checkout']);
+      assert.deepEqual(await storage.traces.getOperations({ serviceName: 'legacy-billing' }), []);
+      assert.deepEqual((await storage.traces.getOperations({ serviceName: 'checkout' })).map((operation) => operation.name), ['GET /cart']);
+      // The service comes back with its next span.
+      const back = { ...span(2), traceId: 'ee'.repeat(16), spanId: 'ef'.repeat(8), serviceName: 'legacy-billing', name: 'POST /invoice' };
+      await storage.writer.write({ spans: [back], logs: [], samples: [], metricMetadata: [], edges: [] });
+      assert.deepEqual((await storage.traces.getOperations({ serviceName: 'legacy-billing' })).map((operation) => operation.name), ['POST /invoice']);
+      await storage.shutdown();
+    },
+  ],
+  [
     'cut-offs before every day drop nothing',
     async (open) => {
       const storage = await open();

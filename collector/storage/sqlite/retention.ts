@@ -50,6 +50,7 @@ export function enforceRetention(db: Database.Database, cutoffs: RetentionCutoff
     }
     db.prepare('DELETE FROM service_graph_edges WHERE minute_ms < ?').run(cutoffs.tracesBeforeUnixMs);
     pruneSeries(db, seriesWithDroppedSamples);
+    if (dropped.traces > 0) pruneOperations(db);
     return { result: { droppedPartitions: dropped }, droppedDays };
   })();
 }
@@ -94,6 +95,23 @@ function pruneSeries(db: Database.Database, candidates: Set<number>): void {
     if (labels === undefined) continue;
     for (const [name, value] of Object.entries(JSON.parse(labels) as Record<string, string>)) deleteLabel.run(name, value, id);
     deleteSeries.run(id);
+  }
+}
+
+/**
+ * Forgets operations with no span left in any remaining day, so /api/services and the operation lists
+ * stop naming what retention removed (a service is listed while it has an operation). One probe of the
+ * (operation, start) index per operation and day; operations number in the hundreds or thousands.
+ */
+function pruneOperations(db: Database.Database): void {
+  const days = db.prepare('SELECT day FROM partitions').pluck().all() as number[];
+  const probes = days.map((day) => db.prepare(`SELECT 1 FROM ${partitionTables(day).spans} WHERE operation_id = ? LIMIT 1`));
+  const deleteKinds = db.prepare('DELETE FROM operation_kinds WHERE operation_id = ?');
+  const deleteOperation = db.prepare('DELETE FROM operations WHERE id = ?');
+  for (const id of db.prepare('SELECT id FROM operations').pluck().all() as number[]) {
+    if (probes.some((probe) => probe.get(id) !== undefined)) continue;
+    deleteKinds.run(id);
+    deleteOperation.run(id);
   }
 }
 
