@@ -6,20 +6,17 @@
 // 2000 = 1M spans). Throughput counts from the first request until the last trace is readable through
 // /api/traces/{id}. The same load against a bare Node HTTP sink in the same run gives the ratio; the
 // hub's peak RSS comes from /proc (VmHWM).
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { startHub } from '../e2e/harness.js';
+import { CONNECTIONS, bareSink, formatRate, hrTimeToNs, offsetsOf, peakRssMiB, replay } from './load.js';
 
 const SPANS_PER_REQUEST = 500;
 const SPANS_PER_TRACE = 10;
-const CONNECTIONS = 8;
 const TOTAL_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const TEMPLATES = 8;
 const SERVICES = ['frontend', 'cart', 'checkout', 'payments', 'inventory'];
@@ -86,16 +83,6 @@ function buildTemplate(): Template {
   return { bytes, traceIdOffsets, timeOffsets, recordedAtNs };
 }
 
-function hrTimeToNs([seconds, nanos]: [number, number]): bigint {
-  return BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
-}
-
-function offsetsOf(haystack: Buffer, needle: Buffer): number[] {
-  const offsets: number[] = [];
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) offsets.push(at);
-  return offsets;
-}
-
 /**
  * A copy of the template with a fresh random id for every trace and every time moved to the present,
  * as live traffic would be; returns the last trace id.
@@ -113,57 +100,15 @@ function freshRequest(template: Template): { body: Buffer; lastTraceId: string }
   return { body, lastTraceId };
 }
 
+/** Replays fresh copies of the templates; also returns the last request's last trace id. */
 async function runLoad(url: string, templates: Template[]): Promise<{ seconds: number; lastTraceId: string; startedAt: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const target = new URL(url);
-  let next = 0;
   let lastTraceId = '';
-  const startedAt = performance.now();
-  const worker = async () => {
-    while (next < TOTAL_REQUESTS) {
-      const index = next++;
-      const request = freshRequest(templates[index % templates.length]!);
-      if (index === TOTAL_REQUESTS - 1) lastTraceId = request.lastTraceId;
-      await postWithRetry(agent, target, request.body);
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  agent.destroy();
-  return { seconds: (performance.now() - startedAt) / 1000, lastTraceId, startedAt };
-}
-
-async function postWithRetry(agent: http.Agent, target: URL, body: Buffer): Promise<void> {
-  for (;;) {
-    const status = await post(agent, target, body);
-    if (status === 200) return;
-    if (status !== 429 && status !== 503) throw new Error(`ingest answered ${status}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function post(agent: http.Agent, target: URL, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.on('error', reject);
-    request.end(body);
+  const run = await replay(url, TOTAL_REQUESTS, (index) => {
+    const request = freshRequest(templates[index % templates.length]!);
+    if (index === TOTAL_REQUESTS - 1) lastTraceId = request.lastTraceId;
+    return request.body;
   });
-}
-
-async function bareSink(): Promise<{ url: string; close: () => void }> {
-  const server = http.createServer((request, response) => {
-    request.on('data', () => {});
-    request.on('end', () => response.end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, close: () => server.close() };
-}
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  return { ...run, lastTraceId };
 }
 
 async function main(): Promise<void> {
@@ -172,7 +117,7 @@ async function main(): Promise<void> {
   const totalSpans = TOTAL_REQUESTS * SPANS_PER_REQUEST;
   console.log(`request size ${(templates[0]!.bytes.length / 1024).toFixed(0)} KiB, ${TOTAL_REQUESTS} requests, ${totalSpans} spans, ${CONNECTIONS} connections`);
 
-  const sink = await bareSink();
+  const sink = await bareSink('/v1/traces');
   const sinkRun = await runLoad(sink.url, templates);
   sink.close();
   const sinkRate = totalSpans / sinkRun.seconds;
@@ -186,8 +131,8 @@ async function main(): Promise<void> {
     const rss = peakRssMiB(hub.process.pid!);
     console.log('');
     console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
-    console.log(`bare HTTP sink:      ${fmt(sinkRate)} spans/s (${sinkRun.seconds.toFixed(2)} s)`);
-    console.log(`meshscope (sqlite):  ${fmt(hubRate)} spans/s stored and readable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
+    console.log(`bare HTTP sink:      ${formatRate(sinkRate)} spans/s (${sinkRun.seconds.toFixed(2)} s)`);
+    console.log(`meshscope (sqlite):  ${formatRate(hubRate)} spans/s stored and readable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
     console.log(`ratio hub/sink:      ${(hubRate / sinkRate).toFixed(3)}`);
     console.log(`hub peak RSS:        ${rss.toFixed(0)} MiB`);
   } finally {
@@ -202,10 +147,6 @@ async function waitReadable(url: string): Promise<number> {
     if (response.status === 200) return performance.now();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-function fmt(rate: number): string {
-  return Math.round(rate).toLocaleString('en-US');
 }
 
 await main();

@@ -8,21 +8,19 @@
 // until the last request's token is found by `GET /api/logs?query=<token>`, i.e. stored and searchable.
 // The same load against a bare Node HTTP sink in the same run gives the ratio; the hub's peak RSS and
 // CPU time per thread come from /proc.
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { context, trace, type Context } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { startHub } from '../e2e/harness.js';
+import { CONNECTIONS, bareSink, formatRate, hrTimeToNs, offsetsOf, peakRssMiB, replay } from './load.js';
 
 const LINES_PER_REQUEST = 1000;
 const LINES_PER_TRACE = 3;
-const CONNECTIONS = 8;
 const TOTAL_REQUESTS = Number(process.env.BENCH_LOG_REQUESTS ?? 500);
 const TEMPLATES = 8;
 const SERVICES = ['frontend', 'cart', 'checkout', 'payments', 'inventory'];
@@ -154,16 +152,6 @@ function buildTemplate(index: number): Template {
   return { bytes, tokenOffset: tokenOffsets[0]!, traceIdOffsets, timeOffsets, recordedAtNs };
 }
 
-function hrTimeToNs([seconds, nanos]: [number, number]): bigint {
-  return BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
-}
-
-function offsetsOf(haystack: Buffer, needle: Buffer): number[] {
-  const offsets: number[] = [];
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) offsets.push(at);
-  return offsets;
-}
-
 /** Offsets of the needle where it is a field's value: preceded by one of the tags (and a length byte if tagGap is 2). */
 function taggedOffsetsOf(haystack: Buffer, needle: Buffer, tags: Set<number>, tagGap: 1 | 2): number[] {
   return offsetsOf(haystack, needle).filter((at) => at >= tagGap && tags.has(haystack[at - tagGap]!) && (tagGap === 1 || haystack[at - 1] === needle.length));
@@ -186,54 +174,17 @@ function freshRequest(template: Template, index: number, runId: string): { body:
   return { body, token };
 }
 
+/** Replays fresh copies of the templates; also returns the last request's token. */
 async function runLoad(url: string, templates: Template[]): Promise<{ seconds: number; lastToken: string; startedAt: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const target = new URL(url);
   // Eight hex characters, so the token keeps the placeholder's length.
   const runId = randomBytes(4).toString('hex');
-  let next = 0;
   let lastToken = '';
-  const startedAt = performance.now();
-  const worker = async () => {
-    while (next < TOTAL_REQUESTS) {
-      const index = next++;
-      const request = freshRequest(templates[index % templates.length]!, index, runId);
-      if (index === TOTAL_REQUESTS - 1) lastToken = request.token;
-      await postWithRetry(agent, target, request.body);
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  agent.destroy();
-  return { seconds: (performance.now() - startedAt) / 1000, lastToken, startedAt };
-}
-
-async function postWithRetry(agent: http.Agent, target: URL, body: Buffer): Promise<void> {
-  for (;;) {
-    const status = await post(agent, target, body);
-    if (status === 200) return;
-    if (status !== 429 && status !== 503) throw new Error(`ingest answered ${status}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function post(agent: http.Agent, target: URL, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.on('error', reject);
-    request.end(body);
+  const run = await replay(url, TOTAL_REQUESTS, (index) => {
+    const request = freshRequest(templates[index % templates.length]!, index, runId);
+    if (index === TOTAL_REQUESTS - 1) lastToken = request.token;
+    return request.body;
   });
-}
-
-async function bareSink(): Promise<{ url: string; close: () => void }> {
-  const server = http.createServer((request, response) => {
-    request.on('data', () => {});
-    request.on('end', () => response.end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`, close: () => server.close() };
+  return { ...run, lastToken };
 }
 
 /** Polls the log search until the token's line comes back; returns when it did. */
@@ -254,11 +205,6 @@ async function acceptedLogRecords(queryUrl: string): Promise<number> {
   const text = await (await fetch(`${queryUrl}/metrics`)).text();
   const match = /meshscope_receiver_accepted_items_total\{receiver="otlp",transport="http",signal="log_records"\} (\d+)/.exec(text);
   return match ? Number(match[1]) : 0;
-}
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
 /**
@@ -288,7 +234,7 @@ async function main(): Promise<void> {
   const totalLines = TOTAL_REQUESTS * LINES_PER_REQUEST;
   console.log(`request size ${(templates[0]!.bytes.length / 1024).toFixed(0)} KiB, ${TOTAL_REQUESTS} requests, ${totalLines} log lines, ${CONNECTIONS} connections`);
 
-  const sink = await bareSink();
+  const sink = await bareSink('/v1/logs');
   const sinkRun = await runLoad(sink.url, templates);
   sink.close();
   const sinkRate = totalLines / sinkRun.seconds;
@@ -305,8 +251,8 @@ async function main(): Promise<void> {
     const threads = cpuSecondsByThread(hub.process.pid!);
     console.log('');
     console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
-    console.log(`bare HTTP sink:      ${fmt(sinkRate)} lines/s (${sinkRun.seconds.toFixed(2)} s)`);
-    console.log(`meshscope (sqlite):  ${fmt(hubRate)} lines/s stored and searchable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
+    console.log(`bare HTTP sink:      ${formatRate(sinkRate)} lines/s (${sinkRun.seconds.toFixed(2)} s)`);
+    console.log(`meshscope (sqlite):  ${formatRate(hubRate)} lines/s stored and searchable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
     console.log(`ratio hub/sink:      ${(hubRate / sinkRate).toFixed(3)}`);
     console.log(`hub peak RSS:        ${rss.toFixed(0)} MiB`);
     console.log(`hub CPU:             main thread ${threads.main.toFixed(1)} s, busiest other thread (writer) ${threads.busiestOther.toFixed(1)} s, other threads ${threads.rest.toFixed(1)} s`);
@@ -315,8 +261,5 @@ async function main(): Promise<void> {
   }
 }
 
-function fmt(rate: number): string {
-  return Math.round(rate).toLocaleString('en-US');
-}
 
 await main();
