@@ -5,6 +5,8 @@ export type ErrorKind =
   | 'bad_request'
   | 'unauthorized'
   | 'not_found'
+  /** The target cannot be changed here: a rule from a file, or a write on a read-only query node. */
+  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'overloaded'
@@ -15,6 +17,7 @@ const HTTP_STATUS: Record<ErrorKind, number> = {
   bad_request: 400,
   unauthorized: 401,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   overloaded: 503,

@@ -1,7 +1,9 @@
 // Assembles the hub from its parts for one of three roles: all-in-one (ingest + query in one process),
 // collector (ingest only, health on the admin port) or query (read-only over the collector's data dir).
 import http, { type Server } from 'node:http';
+import express from 'express';
 import type * as grpc from '@grpc/grpc-js';
+import { startAlerting, type Alerting } from './alerting/start-alerting.js';
 import { ConfigError, type Config } from './config/config.js';
 import { close, listen } from './http/server.js';
 import { IngestPipeline } from './pipeline.js';
@@ -17,8 +19,10 @@ import { createZipkinHttpServer } from './receivers/zipkin/http-receiver.js';
 import type { Storage } from './storage/api.js';
 import { startRetentionSchedule, type RetentionSchedule } from './storage/retention-schedule.js';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.js';
+import { AlertingMetrics } from './telemetry/alerting-metrics.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
-import { healthApp, queryApp } from '../query-api/server.js';
+import { alertingRoutes } from '../query-api/routes/alerting-routes.js';
+import { adminApp, queryApp } from '../query-api/server.js';
 
 export type Role = 'all-in-one' | 'collector' | 'query';
 
@@ -34,6 +38,8 @@ export interface BoundPorts {
 
 export interface Hub {
   readonly ports: BoundPorts;
+  /** Re-reads rule files (SIGHUP); a no-op where no rules are evaluated. */
+  reloadRules(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -45,10 +51,12 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
   const listeners: Listener[] = [];
   let pipeline: IngestPipeline | undefined;
   let retention: RetentionSchedule | undefined;
+  let alerting: Alerting | undefined;
 
   const shutdown = once(async () => {
     ready = false;
     await Promise.all(listeners.map((listener) => listener.close()));
+    await alerting?.shutdown();
     await pipeline?.shutdown();
     await retention?.stop();
     await storage.shutdown();
@@ -57,9 +65,10 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
   try {
     // The health listener comes up first so probes can watch start-up; /ready says 503 until the end.
     const isReady = () => ready;
+    const lateRoutes = express.Router();
     const front = role === 'collector'
-      ? healthApp({ metrics, isReady })
-      : queryApp({ metrics, isReady, storage, token: config.queryToken, maxSpansPerTrace: config.maxSpansPerTrace });
+      ? adminApp({ metrics, isReady, token: config.queryToken, lateRoutes })
+      : queryApp({ metrics, isReady, storage, token: config.queryToken, maxSpansPerTrace: config.maxSpansPerTrace, lateRoutes });
     const frontPort: PortSetting = role === 'collector' ? ['MESHSCOPE_ADMIN_PORT', config.adminPort] : ['MESHSCOPE_QUERY_PORT', config.queryPort];
     ports[role === 'collector' ? 'admin' : 'query'] = await startListener(listeners, httpListener(http.createServer(front)), config.host, frontPort);
 
@@ -68,9 +77,12 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
       retention = startRetention(config, storage, metrics);
       pipeline = startPipeline(config, storage, metrics);
       Object.assign(ports, await startReceivers(config, pipeline, metrics, listeners));
+      const externalUrl = config.alerting.externalUrl ?? `http://${urlHost(config.host)}:${ports.query ?? ports.admin}`;
+      alerting = await startAlerting({ config: config.alerting, storage, metrics: new AlertingMetrics(metrics.registry, logAlerting), externalUrl, log: logAlerting });
+      lateRoutes.use(alertingRoutes({ status: alerting.evaluator, service: alerting.service }));
     }
     ready = true;
-    return { ports, shutdown };
+    return { ports, shutdown, reloadRules: async () => alerting?.reload() };
   } catch (error) {
     await shutdown();
     throw error;
@@ -155,6 +167,14 @@ async function startListener(listeners: Listener[], listener: Listener, host: st
       : `cannot be bound: ${(error as Error).message}`;
     throw new ConfigError(`${variable} is '${port}'; ${host}:${port} ${reason}`);
   }
+}
+
+function logAlerting(message: string): void {
+  console.error(`[alerting] ${message}`);
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function once(action: () => Promise<void>): () => Promise<void> {

@@ -46,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   printListeners(config, role, hub.ports);
+  // SIGHUP re-reads rule files, as it makes Prometheus reload; a bad file leaves the running rules alone.
+  process.on('SIGHUP', () => void hub.reloadRules());
   await waitForSignal();
   console.log('meshscope: shutting down');
   await hub.shutdown();

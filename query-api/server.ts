@@ -16,9 +16,17 @@ export interface HealthOptions {
   isReady: () => boolean;
 }
 
-export interface QueryAppOptions extends HealthOptions {
-  storage: Storage;
+export interface AdminAppOptions extends HealthOptions {
   token: string | undefined;
+  /**
+   * Routes of parts that start after the listener (alerting, once its rules are loaded); the hub adds
+   * them to this router when they are up. Before that their paths answer 404 like any unknown path.
+   */
+  lateRoutes: express.Router;
+}
+
+export interface QueryAppOptions extends AdminAppOptions {
+  storage: Storage;
   /** Most spans per trace in a query response (MESHSCOPE_MAX_SPANS_PER_TRACE). */
   maxSpansPerTrace: number;
 }
@@ -74,7 +82,17 @@ export function queryApp(options: QueryAppOptions): Express {
   app.use(jaegerV3Routes(deps)); // what current Jaeger UI and Grafana's gRPC-gateway mode call
   app.use(logsRoutes({ logs: options.storage.logs }));
   app.use(prometheusRoutes({ metrics: options.storage.metrics, version: PACKAGE_VERSION }));
+  app.use(options.lateRoutes);
   app.use('/api', apiNotFound); // last, so it never shadows an /api router mounted above
+  return app;
+}
+
+/** A collector's admin port: health and metrics open, the late routes (alerting) behind the query token. */
+export function adminApp(options: AdminAppOptions): Express {
+  const app = healthApp(options);
+  app.use(requireToken(options.token));
+  app.use(options.lateRoutes);
+  app.use('/api', apiNotFound);
   return app;
 }
 

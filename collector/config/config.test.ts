@@ -99,3 +99,33 @@ test('a retention under an hour or not a duration names its variable', () => {
     );
   }
 });
+
+test('alerting settings: rule files, interval, notification URLs', () => {
+  const defaults = loadConfig({}).alerting;
+  assert.deepEqual(defaults, { rulesFiles: '', ruleIntervalMs: 15_000, webhookUrls: [], alertmanagerUrls: [], externalUrl: undefined });
+  const config = loadConfig({
+    MESHSCOPE_RULES_FILE: 'rules/*.yml, extra.yml',
+    MESHSCOPE_RULE_INTERVAL: '30s',
+    MESHSCOPE_ALERT_WEBHOOK_URL: 'http://a.example/hook, https://b.example/x',
+    MESHSCOPE_ALERTMANAGER_URL: 'http://127.0.0.1:9093',
+    MESHSCOPE_EXTERNAL_URL: 'https://meshscope.example.com/',
+  }).alerting;
+  assert.equal(config.rulesFiles, 'rules/*.yml, extra.yml');
+  assert.equal(config.ruleIntervalMs, 30_000);
+  assert.deepEqual(config.webhookUrls, ['http://a.example/hook', 'https://b.example/x']);
+  assert.deepEqual(config.alertmanagerUrls, ['http://127.0.0.1:9093']);
+  assert.equal(config.externalUrl, 'https://meshscope.example.com');
+});
+
+test('bad alerting settings name their variable', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ MESHSCOPE_RULE_INTERVAL: '0s' }, /^MESHSCOPE_RULE_INTERVAL is '0s'; expected a duration above zero/],
+    [{ MESHSCOPE_RULE_INTERVAL: 'often' }, /^MESHSCOPE_RULE_INTERVAL is 'often'; expected a duration/],
+    [{ MESHSCOPE_ALERT_WEBHOOK_URL: 'ftp://x' }, /^MESHSCOPE_ALERT_WEBHOOK_URL is 'ftp:\/\/x'; expected comma-separated http/],
+    [{ MESHSCOPE_ALERTMANAGER_URL: 'not a url' }, /^MESHSCOPE_ALERTMANAGER_URL is 'not a url'/],
+    [{ MESHSCOPE_EXTERNAL_URL: 'localhost:16686' }, /^MESHSCOPE_EXTERNAL_URL is 'localhost:16686'/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+  }
+});

@@ -35,6 +35,20 @@ export interface Config {
   maxSpansPerTrace: number;
   /** How long each signal is kept; storage drops whole UTC days once they are older. */
   retention: RetentionConfig;
+  alerting: AlertingConfig;
+}
+
+export interface AlertingConfig {
+  /** MESHSCOPE_RULES_FILE: comma-separated rule file paths or globs; empty when unset. */
+  rulesFiles: string;
+  /** Evaluation interval of groups that set none. */
+  ruleIntervalMs: number;
+  /** Receivers of Alertmanager's webhook JSON. */
+  webhookUrls: string[];
+  /** Alertmanager base URLs; alerts go to <url>/api/v2/alerts. */
+  alertmanagerUrls: string[];
+  /** MESHSCOPE_EXTERNAL_URL: the hub's UI as users reach it, for links in alerts; unset: the query listener's address. */
+  externalUrl: string | undefined;
 }
 
 export interface RetentionConfig {
@@ -75,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttributeValueLength: positiveInt(env, 'MESHSCOPE_MAX_ATTRIBUTE_LENGTH', 16_384),
     maxSpansPerTrace: positiveInt(env, 'MESHSCOPE_MAX_SPANS_PER_TRACE', 50_000),
     retention: retention(env),
+    alerting: alerting(env),
   };
   validateSecurity(config);
   validateDistinctPorts(config);
@@ -163,6 +178,40 @@ function retentionMs(env: Env, name: string, fallback: number): number {
   for (const [, amount, unit] of raw.matchAll(/(\d+)([dhm])/g)) total += Number(amount) * RETENTION_UNITS_MS[unit!]!;
   if (total < HOUR_MS) fail(name, raw, allowed);
   return total;
+}
+
+function alerting(env: Env): AlertingConfig {
+  return {
+    rulesFiles: (env.MESHSCOPE_RULES_FILE ?? '').trim(),
+    ruleIntervalMs: positiveDurationMs(env, 'MESHSCOPE_RULE_INTERVAL', 15_000),
+    webhookUrls: urlList(env, 'MESHSCOPE_ALERT_WEBHOOK_URL'),
+    alertmanagerUrls: urlList(env, 'MESHSCOPE_ALERTMANAGER_URL'),
+    externalUrl: urlList(env, 'MESHSCOPE_EXTERNAL_URL')[0]?.replace(/\/+$/, ''),
+  };
+}
+
+function positiveDurationMs(env: Env, name: string, fallback: number): number {
+  const value = durationMs(env, name, fallback);
+  if (value <= 0) fail(name, env[name] ?? '', 'a duration above zero such as 15s or 1m');
+  return value;
+}
+
+/** Comma-separated absolute http(s) URLs. */
+function urlList(env: Env, name: string): string[] {
+  const raw = env[name] ?? '';
+  const urls = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const url of urls) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      fail(name, raw, 'comma-separated http:// or https:// URLs');
+    }
+  }
+  return urls;
 }
 
 function storageKind(env: Env): 'sqlite' {

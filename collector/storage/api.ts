@@ -1,6 +1,7 @@
 // The storage interface, split into a write half and a read half like Zipkin's spanConsumer()/spanStore()
 // and Jaeger's tracestore writer/reader. Every backend (sqlite, elasticsearch) implements all of it and
 // passes the contract suite in test/storage-contract.
+import type { AlertingStore } from '../alerting/model.js';
 import type { LogRecord, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
 
 /** Everything one ingest call produced. Any of the arrays may be empty. */
@@ -309,6 +310,8 @@ export interface Storage {
   readonly dependencies: DependencyReader;
   readonly logs: LogReader;
   readonly metrics: MetricReader;
+  /** API-made alert rules and alert state; read-only on a read-only store. */
+  readonly alerting: AlertingStore;
   /** Opens the store (creating it when absent). Resolves once reads and writes can be served. */
   start(): Promise<void>;
   /** Flushes pending writes and closes. Idempotent. */

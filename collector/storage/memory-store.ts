@@ -2,6 +2,7 @@
 // Same contract as the SQLite store: idempotent span writes keyed by (traceId, spanId, kind), edges
 // added up per key, Jaeger-style search semantics, Prometheus series semantics (series-match.ts), and
 // copies in both directions.
+import { MemoryAlertingStore } from '../alerting/memory-alerting-store.js';
 import type { LogRecord, ServiceGraphEdge, Span, SpanKind } from '../model/model.js';
 import { attributeValueToString, findStringAttribute } from '../model/attributes.js';
 import { MeshscopeError } from '../errors.js';
@@ -103,6 +104,8 @@ export class MemoryStorage implements Storage {
     enforceRetention: async (cutoffs) => this.enforceRetention(cutoffs),
     stats: () => this.stats(),
   };
+
+  readonly alerting = new MemoryAlertingStore();
 
   async start(): Promise<void> {
     this.open = true;

@@ -161,7 +161,7 @@ function matcherSets(params: Params, requireOne: boolean): LabelMatcher[][] {
   return selectors.map(selectorMatchers);
 }
 
-function selectorMatchers(selector: string): LabelMatcher[] {
+export function selectorMatchers(selector: string): LabelMatcher[] {
   let expr: Expr;
   try {
     expr = parsePromql(selector);

@@ -21,8 +21,10 @@ import type {
   TraceReader,
   WriteBatch,
 } from '../api.js';
+import type { AlertingStore } from '../../alerting/model.js';
 import { openReadConnection } from './connection.js';
 import { DATABASE_FILE_NAME, hasSharedSchema } from './schema.js';
+import { SqliteAlertingStore } from './sqlite-alerting-store.js';
 import { SqliteLogReader } from './sqlite-log-reader.js';
 import { SqliteMetricReader } from './sqlite-metric-reader.js';
 import { SqliteReader } from './sqlite-reader.js';
@@ -58,6 +60,8 @@ export class SqliteStorage implements Storage {
   readonly logs: LogReader;
   readonly metrics: MetricReader;
   readonly maintenance: StorageMaintenance | undefined;
+  readonly alerting: AlertingStore;
+  private readonly alertingStore: SqliteAlertingStore;
   readonly databasePath: string;
   private readonly sqliteWriter: SqliteWriter | undefined;
   private connection: Database.Database | undefined;
@@ -69,6 +73,8 @@ export class SqliteStorage implements Storage {
 
   constructor(private readonly options: SqliteStorageOptions) {
     this.databasePath = join(options.dataDir, DATABASE_FILE_NAME);
+    this.alertingStore = new SqliteAlertingStore(options.dataDir, options.readOnly === true);
+    this.alerting = this.alertingStore;
     if (options.readOnly === true) {
       this.writer = readOnlyWriter;
     } else {
@@ -176,6 +182,7 @@ export class SqliteStorage implements Storage {
     this.logReader = undefined;
     this.metricReader = undefined;
     this.connection?.close();
+    this.alertingStore.close();
     await this.sqliteWriter?.shutdown();
   }
 
