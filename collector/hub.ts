@@ -3,6 +3,7 @@
 import http, { type Server } from 'node:http';
 import express from 'express';
 import type * as grpc from '@grpc/grpc-js';
+import { StoredAlertingApi } from './alerting/alerting-api.js';
 import { startAlerting, type Alerting } from './alerting/start-alerting.js';
 import { ConfigError, type Config } from './config/config.js';
 import { close, listen } from './http/server.js';
@@ -79,10 +80,12 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
       Object.assign(ports, await startReceivers(config, pipeline, metrics, listeners));
       const externalUrl = config.alerting.externalUrl ?? `http://${urlHost(config.host)}:${ports.query ?? ports.admin}`;
       alerting = await startAlerting({ config: config.alerting, storage, metrics: new AlertingMetrics(metrics.registry, logAlerting), externalUrl, log: logAlerting });
-      lateRoutes.use(alertingRoutes({ status: alerting.evaluator, service: alerting.service }));
+      lateRoutes.use(alertingRoutes(alerting.api));
+    } else {
+      lateRoutes.use(alertingRoutes(new StoredAlertingApi(storage.alerting)));
     }
     ready = true;
-    return { ports, shutdown, reloadRules: async () => alerting?.reload() };
+    return { ports, shutdown, reloadRules: async () => void (await alerting?.reload()) };
   } catch (error) {
     await shutdown();
     throw error;

@@ -1,10 +1,11 @@
 // An in-memory AlertingStore for unit tests (a test double, never a product backend). Copies in both
 // directions, like the SQLite store's JSON round trip.
-import type { AlertingStore, AlertInstance, ApiRule } from './model.js';
+import type { AlertingStatusSnapshot, AlertingStore, AlertInstance, ApiRule } from './model.js';
 
 export class MemoryAlertingStore implements AlertingStore {
   private readonly rules = new Map<string, ApiRule>();
   private readonly states = new Map<string, AlertInstance[]>();
+  private status: AlertingStatusSnapshot | undefined;
 
   async listApiRules(): Promise<ApiRule[]> {
     return [...this.rules.values()].sort((a, b) => a.id.localeCompare(b.id)).map((rule) => structuredClone(rule));
@@ -27,5 +28,13 @@ export class MemoryAlertingStore implements AlertingStore {
       if (alerts.length === 0) this.states.delete(key);
       else this.states.set(key, structuredClone(alerts));
     }
+  }
+
+  async saveStatus(status: AlertingStatusSnapshot): Promise<void> {
+    this.status = structuredClone(status);
+  }
+
+  async loadStatus(): Promise<AlertingStatusSnapshot | undefined> {
+    return structuredClone(this.status);
   }
 }

@@ -2,6 +2,8 @@
 // follow Prometheus' rule-file model (groups of alerting and recording rules); alert instances follow its
 // rules manager (inactive → pending → firing, then resolved), so /api/v1/rules and /api/v1/alerts and the
 // Alertmanager formats map onto these types field by field.
+import type { ListedRule } from './alerting-service.js';
+import type { GroupStatus } from './evaluator.js';
 
 export type Labels = Record<string, string>;
 
@@ -138,6 +140,20 @@ export interface AlertingStore {
   loadAlertStates(): Promise<Map<string, AlertInstance[]>>;
   /** Replaces the state of the given rules (an empty list deletes a rule's state). */
   saveAlertStates(states: Map<string, AlertInstance[]>): Promise<void>;
+  /** Replaces the evaluating process's published status (what a read-only query node serves). */
+  saveStatus(status: AlertingStatusSnapshot): Promise<void>;
+  /** The last published status; undefined before any. */
+  loadStatus(): Promise<AlertingStatusSnapshot | undefined>;
+}
+
+/**
+ * What the process that evaluates rules publishes after each group evaluation and rule change, so a
+ * read-only query node answers /api/v1/rules, /api/v1/alerts and /api/alerts/rules like it does.
+ */
+export interface AlertingStatusSnapshot {
+  savedAtMs: number;
+  groups: GroupStatus[];
+  rules: ListedRule[];
 }
 
 /** What a label or annotation template sees: Prometheus' $labels, $value, $externalLabels, $externalURL. */

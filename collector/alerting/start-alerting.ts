@@ -6,10 +6,11 @@ import { PromqlEngine } from '../../query-api/promql/engine.js';
 import { ConfigError, type AlertingConfig } from '../config/config.js';
 import type { Storage } from '../storage/api.js';
 import type { AlertingMetrics } from '../telemetry/alerting-metrics.js';
-import { AlertingService } from './alerting-service.js';
+import { liveAlertingApi, type AlertingApi } from './alerting-api.js';
+import { AlertingService, type ReloadStatus } from './alerting-service.js';
 import { RuleEvaluator } from './evaluator.js';
 import { exampleTraceFinder } from './example-traces.js';
-import type { Notifier } from './model.js';
+import type { AlertingStatusSnapshot, AlertingStore, Notifier } from './model.js';
 import { createNotifiers } from './notify/create-notifiers.js';
 import { RuleLoadError } from './rule-loader.js';
 import { expandTemplate } from './templates.js';
@@ -19,11 +20,13 @@ const EXAMPLE_TRACES_PER_ALERT = 3;
 /** How long shutdown waits for queued notifications. */
 const NOTIFIER_DRAIN_MS = 5_000;
 
+/** How often, at most, the status is published for read-only query nodes. */
+const STATUS_PUBLISH_INTERVAL_MS = 1000;
+
 export interface Alerting {
-  service: AlertingService;
-  evaluator: RuleEvaluator;
-  /** Reloads rule files (SIGHUP); never throws, the status says what happened. */
-  reload(): Promise<void>;
+  api: AlertingApi;
+  /** Reloads rule files (SIGHUP, POST /-/reload); never throws, the status says what happened. */
+  reload(): Promise<ReloadStatus>;
   shutdown(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function startAlerting(options: AlertingStartOptions): Promise<Aler
     metrics: metrics.notifierMetrics,
     log,
   });
+  const publisher = new StatusPublisher(storage.alerting, () => ({ savedAtMs: Date.now(), groups: evaluator.groups(), rules: service.listRules() }), log);
   const evaluator = new RuleEvaluator({
     query: (expr, timeMs) => engine.evaluateInstant(expr, timeMs),
     writeSamples: (samples) => storage.writer.write({ spans: [], logs: [], samples, metricMetadata: [], edges: [] }),
@@ -54,7 +58,13 @@ export async function startAlerting(options: AlertingStartOptions): Promise<Aler
     expandTemplate,
     externalURL: externalUrl,
     findExampleTraces: exampleTraceFinder({ traces: storage.traces, count: EXAMPLE_TRACES_PER_ALERT }),
-    hooks: metrics.evaluatorHooks,
+    hooks: {
+      ...metrics.evaluatorHooks,
+      groupEvaluated: (group, durationMs) => {
+        metrics.evaluatorHooks.groupEvaluated?.(group, durationMs);
+        publisher.schedule();
+      },
+    },
   });
   const service = new AlertingService({ evaluator, store: storage.alerting, rulesFiles: config.rulesFiles, defaultIntervalMs: config.ruleIntervalMs });
   try {
@@ -65,18 +75,57 @@ export async function startAlerting(options: AlertingStartOptions): Promise<Aler
     throw error;
   }
   metrics.recordReload(true, service.lastReload().lastAttemptMs);
+  publisher.schedule();
+  const reload = async (): Promise<ReloadStatus> => {
+    const status = await service.reload();
+    metrics.recordReload(status.successful, status.lastAttemptMs);
+    if (status.successful) log('rules reloaded');
+    else log(`rule reload failed, the previous rules keep running: ${status.lastError}`);
+    publisher.schedule();
+    return status;
+  };
+  const live = liveAlertingApi(evaluator, service, reload);
+  // Rule changes are published at once, so a query node lists a new rule before its first evaluation.
+  const published = <T>(change: Promise<T>): Promise<T> => change.finally(() => publisher.schedule());
   return {
-    service,
-    evaluator,
-    reload: async () => {
-      const status = await service.reload();
-      metrics.recordReload(status.successful, status.lastAttemptMs);
-      if (status.successful) log('rules reloaded');
-      else log(`rule reload failed, the previous rules keep running: ${status.lastError}`);
+    api: {
+      ...live,
+      createRule: (input) => published(live.createRule(input)),
+      updateRule: (id, input) => published(live.updateRule(id, input)),
+      deleteRule: (id) => published(live.deleteRule(id)),
     },
+    reload,
     shutdown: async () => {
       await evaluator.shutdown();
+      await publisher.flush();
       await Promise.all(notifiers.map((notifier) => notifier.close(NOTIFIER_DRAIN_MS)));
     },
   };
+}
+
+/** Saves the status at most once per interval, coalescing the triggers in between. */
+class StatusPublisher {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: AlertingStore,
+    private readonly status: () => AlertingStatusSnapshot,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  schedule(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => void this.flush(), STATUS_PUBLISH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      await this.store.saveStatus(this.status());
+    } catch (error) {
+      this.log(`could not publish the alerting status: ${(error as Error).message}`);
+    }
+  }
 }

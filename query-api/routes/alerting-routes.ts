@@ -4,64 +4,54 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { MeshscopeError } from '../../collector/errors.js';
-import type { AlertingService, ApiRuleInput, ListedRule } from '../../collector/alerting/alerting-service.js';
-import type { AlertStatus, GroupStatus, RuleStatus } from '../../collector/alerting/evaluator.js';
+import type { AlertingApi } from '../../collector/alerting/alerting-api.js';
+import type { ApiRuleInput, ListedRule } from '../../collector/alerting/alerting-service.js';
+import type { GroupStatus, RuleStatus } from '../../collector/alerting/evaluator.js';
 import type { AlertInstance } from '../../collector/alerting/model.js';
 import { formatGoFloat } from '../../collector/alerting/templates.js';
 import { labelsMatch, type LabelMatcher } from '../promql/series-source.js';
 import { clientErrorOf } from './client-error.js';
 import { selectorMatchers } from './prometheus-routes.js';
 
-/** What the evaluator reports; a read-only query node has none. */
-export interface AlertingStatusSource {
-  groups(): GroupStatus[];
-  alerts(): AlertStatus[];
-}
-
-export interface AlertingRoutesDeps {
-  status: AlertingStatusSource;
-  service: AlertingService;
-}
-
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export function alertingRoutes(deps: AlertingRoutesDeps): express.Router {
+export function alertingRoutes(api: AlertingApi): express.Router {
   const router = express.Router();
 
-  router.get('/api/v1/rules', (request, response) => {
+  router.get('/api/v1/rules', async (request, response) => {
     const filter = ruleFilter(request);
-    const groups = deps.status.groups().filter((group) => filter.group(group)).map((group) => groupJson(group, filter));
+    const groups = (await api.groups()).filter((group) => filter.group(group)).map((group) => groupJson(group, filter));
     response.json({ status: 'success', data: { groups: groups.filter((group) => group.rules.length > 0 || !filter.narrowsRules) } });
   });
 
-  router.get('/api/v1/alerts', (_request, response) => {
-    const alerts = deps.status.alerts().map((status) => alertJson(status.alert));
+  router.get('/api/v1/alerts', async (_request, response) => {
+    const alerts = (await api.alerts()).map((status) => alertJson(status.alert));
     response.json({ status: 'success', data: { alerts } });
   });
 
   router.post(['/-/reload', '/api/v1/-/reload'], async (_request, response) => {
-    const status = await deps.service.reload();
+    const status = await api.reload();
     if (status.successful) response.status(200).type('text/plain').send('rules reloaded\n');
     else response.status(500).type('text/plain').send(`failed to reload rules: ${status.lastError}\n`);
   });
 
   const rules = express.Router();
   rules.use(express.json({ limit: '256kb' }));
-  rules.get('/', (_request, response) => {
-    response.json({ data: deps.service.listRules().map(ruleJson) });
+  rules.get('/', async (_request, response) => {
+    response.json({ data: (await api.listRules()).map(ruleJson) });
   });
   rules.post('/', async (request, response) => {
-    const created = await deps.service.createRule(ruleInput(request.body));
+    const created = await api.createRule(ruleInput(request.body));
     response.status(201).location(`/api/alerts/rules/${created.id}`).json({ data: ruleJson(created) });
   });
-  rules.get('/:id', (request, response) => {
-    response.json({ data: ruleJson(deps.service.getRule(request.params.id!)) });
+  rules.get('/:id', async (request, response) => {
+    response.json({ data: ruleJson(await api.getRule(request.params.id!)) });
   });
   rules.put('/:id', async (request, response) => {
-    response.json({ data: ruleJson(await deps.service.updateRule(request.params.id!, ruleInput(request.body))) });
+    response.json({ data: ruleJson(await api.updateRule(request.params.id!, ruleInput(request.body))) });
   });
   rules.delete('/:id', async (request, response) => {
-    await deps.service.deleteRule(request.params.id!);
+    await api.deleteRule(request.params.id!);
     response.status(204).end();
   });
   rules.use(rulesErrorHandler);

@@ -234,3 +234,29 @@ test('an invalid rule file at start-up stops the hub with the file, line and rul
     (error: Error) => /exited with 2/.test(error.message) && /MESHSCOPE_RULES_FILE [\s\S]*broken\.yml:4: .*rule 1 \(alert "NoExpr"\)/.test(error.message),
   );
 });
+
+test('split roles: the collector evaluates, the query node serves what it publishes and refuses changes', async () => {
+  const splitDir = mkdtempSync(path.join(tmpdir(), 'meshscope-alerting-split-'));
+  const collector = await startHub({ role: 'collector', dataDir: splitDir, env: hubEnv() });
+  const query = await startHub({ role: 'query', dataDir: splitDir });
+  try {
+    const recorded = recordCheckoutTrace('split');
+    await exportSpans(new OTLPTraceExporter({ url: `${collector.otlpHttpUrl}/v1/traces` }), recorded.all);
+    const splitAlerts = async () => (await getJson(`${query.queryUrl}/api/v1/alerts`)).body.data.alerts.filter((a: any) => a.labels.service === 'split-payments');
+    await waitFor(async () => (await splitAlerts()).some((a: any) => a.state === 'firing'), 30_000, () => collector.output() + query.output());
+    const groups = (await getJson(`${query.queryUrl}/api/v1/rules`)).body.data.groups;
+    assert.equal(groups[0].name, 'payments');
+    assert.equal(groups[0].rules[0].health, 'ok');
+
+    const refused = await send('POST', `${query.queryUrl}/api/alerts/rules`, { alert: 'X', expr: 'up == 0' });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.error, /collector/);
+    const created = await send('POST', `${collector.adminUrl}/api/alerts/rules`, { alert: 'QueueDeep', expr: 'queue_depth > 100' });
+    assert.equal(created.status, 201);
+    await waitFor(async () => (await getJson(`${query.queryUrl}/api/alerts/rules`)).body.data.some((rule: any) => rule.alert === 'QueueDeep'), 10_000);
+  } finally {
+    await query.stop();
+    await collector.stop();
+    rmSync(splitDir, { recursive: true, force: true });
+  }
+});

@@ -40,15 +40,20 @@ function withDir(run: (dir: string) => Promise<void>): () => Promise<void> {
   };
 }
 
-test('rules and alert state survive closing and reopening', withDir(async (dir) => {
+test('rules, alert state and the published status survive closing and reopening', withDir(async (dir) => {
   const store = new SqliteAlertingStore(dir, false);
   await store.putApiRule(rule);
   await store.saveAlertStates(new Map([['k1', [alert]], ['k2', [alert]]]));
+  assert.equal(await store.loadStatus(), undefined, 'nothing published yet');
+  await store.saveStatus({ savedAtMs: 1, groups: [], rules: [] });
+  const status = { savedAtMs: 2, groups: [], rules: [{ id: 'r1', source: 'api' as const, readOnly: false, group: 'checkout', intervalMs: 15_000, rule: rule.rule }] };
+  await store.saveStatus(status);
   store.close();
 
   const reopened = new SqliteAlertingStore(dir, false);
   assert.deepEqual(await reopened.listApiRules(), [rule]);
   assert.deepEqual(await reopened.loadAlertStates(), new Map([['k1', [alert]], ['k2', [alert]]]));
+  assert.deepEqual(await reopened.loadStatus(), status, 'the last published status replaces the earlier one');
   reopened.close();
 }));
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AlertingStore, AlertInstance, ApiRule } from '../../alerting/model.js';
+import type { AlertingStatusSnapshot, AlertingStore, AlertInstance, ApiRule } from '../../alerting/model.js';
 import { MeshscopeError } from '../../errors.js';
 
 export const ALERTING_DATABASE_FILE_NAME = 'alerting.db';
@@ -17,6 +17,10 @@ CREATE TABLE IF NOT EXISTS api_rules (
 CREATE TABLE IF NOT EXISTS alert_state (
   rule_key TEXT PRIMARY KEY,    -- ruleKeyString()
   alerts TEXT NOT NULL          -- AlertInstance[] as JSON
+);
+CREATE TABLE IF NOT EXISTS status (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  body TEXT NOT NULL            -- the AlertingStatusSnapshot as JSON
 );
 `;
 
@@ -64,6 +68,15 @@ export class SqliteAlertingStore implements AlertingStore {
         else upsert.run(key, JSON.stringify(alerts));
       }
     })();
+  }
+
+  async saveStatus(status: AlertingStatusSnapshot): Promise<void> {
+    this.writable().prepare('INSERT OR REPLACE INTO status (id, body) VALUES (1, ?)').run(JSON.stringify(status));
+  }
+
+  async loadStatus(): Promise<AlertingStatusSnapshot | undefined> {
+    const row = this.open()?.prepare('SELECT body FROM status WHERE id = 1').get() as { body: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.body) as AlertingStatusSnapshot);
   }
 
   close(): void {

@@ -1,0 +1,96 @@
+// What the alerting HTTP routes need, in two forms: live, in the process that evaluates rules, and
+// stored, on a read-only query node, which serves the status the evaluating process last published
+// (AlertingStatusSnapshot) and refuses changes with a conflict naming where to make them.
+import { MeshscopeError } from '../errors.js';
+import type { AlertingService, ApiRuleInput, ListedRule, ReloadStatus } from './alerting-service.js';
+import type { AlertStatus, GroupStatus, RuleEvaluator } from './evaluator.js';
+import type { AlertingStatusSnapshot, AlertingStore } from './model.js';
+
+export interface AlertingApi {
+  groups(): Promise<GroupStatus[]>;
+  alerts(): Promise<AlertStatus[]>;
+  listRules(): Promise<ListedRule[]>;
+  getRule(id: string): Promise<ListedRule>;
+  createRule(input: ApiRuleInput): Promise<ListedRule>;
+  updateRule(id: string, input: ApiRuleInput): Promise<ListedRule>;
+  deleteRule(id: string): Promise<void>;
+  /** Re-reads rule files; the status says whether they were taken. */
+  reload(): Promise<ReloadStatus>;
+}
+
+export function liveAlertingApi(evaluator: RuleEvaluator, service: AlertingService, reload: () => Promise<ReloadStatus>): AlertingApi {
+  return {
+    groups: async () => evaluator.groups(),
+    alerts: async () => evaluator.alerts(),
+    listRules: async () => service.listRules(),
+    getRule: async (id) => service.getRule(id),
+    createRule: (input) => service.createRule(input),
+    updateRule: (id, input) => service.updateRule(id, input),
+    deleteRule: (id) => service.deleteRule(id),
+    reload,
+  };
+}
+
+/** How long a read-only node reuses a loaded snapshot (the evaluator publishes at most once a second). */
+const SNAPSHOT_CACHE_MS = 1000;
+
+const READ_ONLY =
+  'this query node serves the rules and alerts the collector publishes; make rule changes and reloads on the collector (its admin port)';
+
+export class StoredAlertingApi implements AlertingApi {
+  private cached: { loadedAtMs: number; snapshot: AlertingStatusSnapshot | undefined } | undefined;
+
+  constructor(
+    private readonly store: AlertingStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async groups(): Promise<GroupStatus[]> {
+    return (await this.snapshot())?.groups ?? [];
+  }
+
+  async alerts(): Promise<AlertStatus[]> {
+    const alerts: AlertStatus[] = [];
+    for (const group of await this.groups()) {
+      for (const status of group.rules) {
+        if (status.rule.kind !== 'alerting') continue;
+        for (const alert of status.alerts) alerts.push({ key: status.key, rule: status.rule, alert });
+      }
+    }
+    return alerts;
+  }
+
+  async listRules(): Promise<ListedRule[]> {
+    return (await this.snapshot())?.rules ?? [];
+  }
+
+  async getRule(id: string): Promise<ListedRule> {
+    const rule = (await this.listRules()).find((listed) => listed.id === id);
+    if (rule === undefined) throw new MeshscopeError('not_found', `no rule with id '${id}'`);
+    return rule;
+  }
+
+  async createRule(): Promise<ListedRule> {
+    throw new MeshscopeError('conflict', READ_ONLY);
+  }
+
+  async updateRule(): Promise<ListedRule> {
+    throw new MeshscopeError('conflict', READ_ONLY);
+  }
+
+  async deleteRule(): Promise<void> {
+    throw new MeshscopeError('conflict', READ_ONLY);
+  }
+
+  async reload(): Promise<ReloadStatus> {
+    throw new MeshscopeError('conflict', READ_ONLY);
+  }
+
+  private async snapshot(): Promise<AlertingStatusSnapshot | undefined> {
+    const nowMs = this.now();
+    if (this.cached === undefined || nowMs - this.cached.loadedAtMs >= SNAPSHOT_CACHE_MS) {
+      this.cached = { loadedAtMs: nowMs, snapshot: await this.store.loadStatus() };
+    }
+    return this.cached.snapshot;
+  }
+}
