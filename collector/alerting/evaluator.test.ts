@@ -384,6 +384,29 @@ test('a reload keeps the state of rules that remain and resolves the alerts of r
   await h.evaluator.shutdown();
 });
 
+test('a rule that moves within its group keeps its state, saved under its new key at once', async () => {
+  const h = harness();
+  errors(h.data, 'a', 10, 0, 20);
+  const first = alertRule('First', 'errors > 100');
+  const moving = alertRule('Moving', 'errors > 5', 0, { labels: { severity: 'page' } });
+  await h.evaluator.start([group('g', [first, moving])]);
+  await h.clock.advanceTo(MIN);
+  const sentBefore = h.notifier.batches.length;
+
+  h.evaluator.applyGroups([group('g', [moving])]);
+  await h.evaluator.whenIdle();
+  const movedRule = firstRule(h);
+  assert.equal(movedRule.alerts[0]?.state, 'firing', 'the state followed the rule from index 1 to 0');
+  assert.deepEqual(h.notifier.sentSince(sentBefore), [], 'nothing resolved, nothing re-sent');
+  const stored = await h.store.loadAlertStates();
+  assert.deepEqual([...stored.keys()], [ruleKeyString({ source: 'rules.yml', group: 'g', name: 'Moving', index: 0 })], 'no orphan left under the old key');
+
+  h.evaluator.applyGroups([group('g', [{ ...moving, labels: { severity: 'ticket' } }])]);
+  await h.evaluator.whenIdle();
+  assert.equal(firstRule(h).alerts[0]?.state, 'firing', 'same position: the state stays even with new labels');
+  await h.evaluator.shutdown();
+});
+
 test('example traces are looked up once, when an alert starts firing, and time out after 2s', async () => {
   const calls: [string, number][] = [];
   const h = harness({

@@ -249,11 +249,13 @@ export class RuleEvaluator {
   private runtimeFor(group: RuleGroup, rule: Rule, index: number, previous: Map<string, RuleRuntime>): RuleRuntime {
     const key: RuleKey = { source: sourceName(group.source), group: group.name, name: rule.name, index };
     const keyString = ruleKeyString(key);
-    const old = previous.get(keyString);
-    if (old && old.rule.kind === rule.kind) {
+    const exact = previous.get(keyString);
+    if (exact && exact.rule.kind === rule.kind) {
       previous.delete(keyString);
-      return { ...old, key, rule };
+      return { ...exact, key, rule };
     }
+    const moved = this.takeMovedRule(key, rule, previous);
+    if (moved) return moved;
     const restored = (rule.kind === 'alerting' && this.restored.get(keyString)) || [];
     this.restored.delete(keyString);
     return {
@@ -266,6 +268,30 @@ export class RuleEvaluator {
       ...(rule.kind === 'alerting' ? { alerts: new AlertingRuleState(restored.map(restoredAlert)) } : {}),
       savedFingerprint: persistenceFingerprint(restored),
     };
+  }
+
+  /**
+   * A rule that moved within its group (a rule before it was added or deleted) keeps its state, as
+   * Prometheus matches rules across reloads by name and labels rather than position. Its state is saved
+   * under the new key and deleted under the old one at once, so a restart never finds it orphaned.
+   */
+  private takeMovedRule(key: RuleKey, rule: Rule, previous: Map<string, RuleRuntime>): RuleRuntime | undefined {
+    const labels = JSON.stringify(rule.labels);
+    for (const [oldKeyString, old] of previous) {
+      const sameRule =
+        old.key.source === key.source &&
+        old.key.group === key.group &&
+        old.rule.name === rule.name &&
+        old.rule.kind === rule.kind &&
+        JSON.stringify(old.rule.labels) === labels;
+      if (!sameRule) continue;
+      previous.delete(oldKeyString);
+      const alerts = old.alerts?.all() ?? [];
+      const moves = new Map([[oldKeyString, [] as AlertInstance[]], [ruleKeyString(key), alerts]]);
+      this.track(this.persist(moves).catch((err) => this.deps.hooks.error?.('moving the alert state of a rule failed', err)));
+      return { ...old, key, rule, savedFingerprint: persistenceFingerprint(alerts) };
+    }
+    return undefined;
   }
 
   /** Sends the still-firing alerts of rules that are gone as resolved now, and deletes their states. */
