@@ -60,7 +60,8 @@ export type AggregateOp =
   | 'stdvar'
   | 'topk'
   | 'bottomk'
-  | 'quantile';
+  | 'quantile'
+  | 'count_values';
 
 export interface Aggregate {
   type: 'aggregate';

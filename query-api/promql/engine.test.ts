@@ -321,3 +321,106 @@ test('label_replace accepts RE2 named groups and Go template references', async 
   const result = await engine.evaluateInstant('label_replace(svc, "port", "${port}/$$", "addr", "(?P<host>[^:]+):(?P<port>\\\\d+)")', 0);
   assert.deepEqual(vectorLines(result), ['{__name__="svc",addr="db-1:5432",port="5432/$"} => 1']);
 });
+
+test('a range query answers at every step what the instant query answers at that time', async () => {
+  const engine = engineWith((s) => {
+    s.add({ __name__: 'requests_total', job: 'api' }, perMinute(0, 30, 60, 10, 40, undefined, undefined, 70, 90, 95));
+    s.add({ __name__: 'requests_total', job: 'web' }, perMinute(1, 2, 3, 4, 8, 9, 12, 15, 15, 20));
+  });
+  const queries = [
+    'sum(rate(requests_total[3m]))',
+    'requests_total offset 1m',
+    'deriv(requests_total[4m])',
+    'max_over_time(rate(requests_total[2m])[3m:1m])',
+    'count_values("v", requests_total)',
+  ];
+  for (const query of queries) {
+    const range = await engine.evaluateRange(query, 0, 12 * MINUTE, 30_000);
+    assert.equal(range.resultType, 'matrix');
+    const fromSteps = new Map<string, [number, string][]>();
+    for (let t = 0; t <= 12 * MINUTE; t += 30_000) {
+      const instant = await engine.evaluateInstant(query, t);
+      assert.equal(instant.resultType, 'vector');
+      for (const sample of instant.result as { metric: Record<string, string>; value: [number, string] }[]) {
+        const key = JSON.stringify(sample.metric);
+        fromSteps.set(key, [...(fromSteps.get(key) ?? []), sample.value]);
+      }
+    }
+    const byMetric = new Map((range.result as { metric: Record<string, string>; values: [number, string][] }[]).map((s) => [JSON.stringify(s.metric), s.values]));
+    assert.deepEqual(byMetric, fromSteps, query);
+  }
+});
+
+test('deriv, predict_linear and stddev_over_time edge cases promtool cannot compare (NaN)', async () => {
+  const engine = engineWith((s) => {
+    s.add({ __name__: 'flat', kind: 'inf' }, perMinute(Infinity, Infinity, Infinity));
+    s.add({ __name__: 'flat', kind: 'finite' }, perMinute(4, 4, 4));
+    s.add({ __name__: 'line' }, perMinute(10, 13, 16));
+  });
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('deriv(flat[5m])', 2 * MINUTE)), ['{kind="finite"} => 0', '{kind="inf"} => NaN']);
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('predict_linear(flat{kind="finite"}[5m], 60)', 2 * MINUTE)), ['{kind="finite"} => 4']);
+  // 3 per minute: 0.05/s; from the value 16 at 2m, 10 minutes on.
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('deriv(line[5m])', 2 * MINUTE)), ['{} => 0.05']);
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('predict_linear(line[5m], 600)', 2 * MINUTE)), ['{} => 46']);
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('stddev_over_time(line[5m])', 0)), ['{} => 0']);
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('deriv(line[5m])', 0)), [], 'one sample has no slope');
+});
+
+test('double_exponential_smoothing rejects factors outside (0, 1) as Prometheus does', async () => {
+  const engine = engineWith((s) => s.add({ __name__: 'g' }, perMinute(1, 2, 4)));
+  await assertExecutionError(
+    engine.evaluateInstant('double_exponential_smoothing(g[5m], 1, 0.5)', 2 * MINUTE),
+    'invalid smoothing factor. Expected: 0 < sf < 1, got: 1.000000',
+  );
+  await assertExecutionError(
+    engine.evaluateInstant('double_exponential_smoothing(g[5m], 0.5, 0)', 2 * MINUTE),
+    'invalid trend factor. Expected: 0 < tf < 1, got: 0.000000',
+  );
+  // No series in the window: nothing is evaluated, so nothing is rejected.
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('double_exponential_smoothing(none[5m], 2, 2)', 2 * MINUTE)), []);
+});
+
+test('count_values labels each value as Prometheus formats it and rejects a bad label name', async () => {
+  const engine = engineWith((s) => {
+    s.add({ __name__: 'v', i: 'a' }, perMinute(NaN));
+    s.add({ __name__: 'v', i: 'b' }, perMinute(-Infinity));
+    s.add({ __name__: 'v', i: 'c' }, perMinute(1e21));
+    s.add({ __name__: 'v', i: 'd' }, perMinute(1e21));
+  });
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('count_values("x", v)', 0)), [
+    '{x="NaN"} => 1',
+    '{x="-Inf"} => 1',
+    '{x="1000000000000000000000"} => 2',
+  ]);
+  await assertExecutionError(engine.evaluateInstant('count_values("1x", v)', 0), 'invalid label name "1x"');
+});
+
+test('date functions: NaN for times JS cannot represent, evaluation time without an argument', async () => {
+  const engine = engineWith((s) => {
+    s.add({ __name__: 't', k: 'nan' }, perMinute(NaN));
+    s.add({ __name__: 't', k: 'far' }, perMinute(1e20));
+  });
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('year(t)', 0)), ['{k="far"} => NaN', '{k="nan"} => NaN']);
+  // 2024-02-29T23:59:59.999Z: the milliseconds are dropped, as Prometheus drops them.
+  const leapDayMs = Date.UTC(2024, 1, 29, 23, 59, 59, 999);
+  const at = async (fn: string) => vectorLines(await engine.evaluateInstant(`${fn}()`, leapDayMs));
+  assert.deepEqual(await at('day_of_year'), ['{} => 60']);
+  assert.deepEqual(await at('days_in_month'), ['{} => 29']);
+  assert.deepEqual(await at('minute'), ['{} => 59']);
+});
+
+test('log2 and log10 follow Go: exact powers of two, subnormals, zero and negatives', async () => {
+  const engine = engineWith((s) => {
+    [2 ** -1074, 2 ** -1030 * 3, 0.5, 8, 0, -1, 2 ** 1023 * 1.5].forEach((value, i) => s.add({ __name__: 'x', i: String(i) }, perMinute(value)));
+  });
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('log2(x)', 0)), [
+    '{i="0"} => -1074',
+    `{i="1"} => ${Math.log(0.75) * Math.LOG2E - 1028}`,
+    '{i="2"} => -1',
+    '{i="3"} => 3',
+    '{i="4"} => -Inf',
+    '{i="5"} => NaN',
+    `{i="6"} => ${Math.log(0.75) * Math.LOG2E + 1024}`,
+  ]);
+  assert.deepEqual(vectorLines(await engine.evaluateInstant('log10(x{i="3"})', 0)), [`{i="3"} => ${Math.log(8) * Math.LOG10E}`]);
+});

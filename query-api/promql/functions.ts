@@ -6,9 +6,12 @@ import { executionError } from './errors.js';
 import {
   bucketQuantile,
   extrapolatedRate,
+  holtWinters,
   instantRate,
   kahanMean,
   kahanSum,
+  kahanVariance,
+  linearRegression,
   quantile,
   type Bucket,
   type Compatibility,
@@ -113,6 +116,22 @@ const IMPLEMENTATIONS: Record<string, FunctionImpl> = {
   last_over_time: overRange((samples) => (samples[samples.length - 1] as Sample).value, true),
   present_over_time: overRange(() => 1),
   quantile_over_time: overRange((samples, _m, call) => quantile(scalarArg(call, 0), values(samples)), false, 1),
+  stdvar_over_time: overRange((samples) => kahanVariance(values(samples))),
+  stddev_over_time: overRange((samples) => Math.sqrt(kahanVariance(values(samples)))),
+  // deriv anchors x at the first sample and predict_linear at the evaluation time, as Prometheus does.
+  deriv: overRange((samples) => (samples.length < 2 ? undefined : linearRegression(samples, (samples[0] as Sample).timestampMs).slope)),
+  predict_linear: overRange((samples, _m, call) => {
+    if (samples.length < 2) return undefined;
+    const { slope, intercept } = linearRegression(samples, call.timeMs);
+    return slope * scalarArg(call, 1) + intercept;
+  }),
+  double_exponential_smoothing: overRange((samples, _m, call) => {
+    const sf = scalarArg(call, 1);
+    const tf = scalarArg(call, 2);
+    if (!(sf > 0 && sf < 1)) throw executionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFixed(sf)}`);
+    if (!(tf > 0 && tf < 1)) throw executionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${goFixed(tf)}`);
+    return holtWinters(values(samples), sf, tf);
+  }),
   absent_over_time: (call) =>
     matrixArg(call, 0).series.some((s) => s.samples.length > 0) ? vectorOf([]) : absentResult(call),
   absent: (call) => (vectorArg(call, 0).length > 0 ? vectorOf([]) : absentResult(call)),
@@ -123,9 +142,33 @@ const IMPLEMENTATIONS: Record<string, FunctionImpl> = {
   exp: perSample(Math.exp),
   sqrt: perSample(Math.sqrt),
   ln: perSample(Math.log),
-  log2: perSample(Math.log2),
-  log10: perSample(Math.log10),
+  log2: perSample(goLog2),
+  // Go: Log(x) * (1/Ln10); V8's log10 differs from that in the last bit for some values.
+  log10: perSample((v) => Math.log(v) * Math.LOG10E),
   sgn: perSample((v) => (v < 0 ? -1 : v > 0 ? 1 : v)),
+  sin: perSample(Math.sin),
+  cos: perSample(Math.cos),
+  tan: perSample(Math.tan),
+  asin: perSample(Math.asin),
+  acos: perSample(Math.acos),
+  atan: perSample(Math.atan),
+  sinh: perSample(Math.sinh),
+  cosh: perSample(Math.cosh),
+  tanh: perSample(Math.tanh),
+  asinh: perSample(Math.asinh),
+  acosh: perSample(Math.acosh),
+  atanh: perSample(Math.atanh),
+  deg: perSample((v) => (v * 180) / Math.PI),
+  rad: perSample((v) => (v * Math.PI) / 180),
+  pi: () => ({ kind: 'scalar', value: Math.PI }),
+  year: dateFunction((d) => d.getUTCFullYear()),
+  month: dateFunction((d) => d.getUTCMonth() + 1),
+  day_of_month: dateFunction((d) => d.getUTCDate()),
+  day_of_week: dateFunction((d) => d.getUTCDay()),
+  day_of_year: dateFunction(dayOfYear),
+  days_in_month: dateFunction(daysInMonth),
+  hour: dateFunction((d) => d.getUTCHours()),
+  minute: dateFunction((d) => d.getUTCMinutes()),
   round: perSample((v, call) => {
     const inverse = 1 / (call.args.length > 1 ? scalarArg(call, 1) : 1);
     return Math.floor(v * inverse + 0.5) / inverse;
@@ -151,6 +194,69 @@ const IMPLEMENTATIONS: Record<string, FunctionImpl> = {
   label_replace: labelReplace,
   label_join: labelJoin,
 };
+
+/**
+ * The date functions read each sample's value as Unix seconds (fraction dropped), or with no argument
+ * the evaluation time, and answer in UTC. Times outside JS Date's ±275,000 years give NaN (Go's time
+ * type reaches further).
+ */
+function dateFunction(fn: (date: Date) => number): FunctionImpl {
+  const at = (seconds: number) => {
+    const date = new Date(Math.trunc(seconds) * 1000);
+    return Number.isNaN(date.getTime()) ? NaN : fn(date);
+  };
+  return (call) => {
+    if (call.args.length === 0) return vectorOf([{ labels: {}, value: at(Math.trunc(call.timeMs / 1000)) }]);
+    return perSample(at)(call);
+  };
+}
+
+function dayOfYear(date: Date): number {
+  const startOfYear = new Date(date.getTime());
+  startOfYear.setUTCMonth(0, 1);
+  startOfYear.setUTCHours(0, 0, 0, 0);
+  return Math.floor((date.getTime() - startOfYear.getTime()) / 86_400_000) + 1;
+}
+
+/** As Go computes it: day 32 of the month normalises into the next month, 32 - that day. */
+function daysInMonth(date: Date): number {
+  const overflow = new Date(date.getTime());
+  overflow.setUTCDate(32);
+  return 32 - overflow.getUTCDate();
+}
+
+/** Go's math.Log2: exact for powers of two, else ln of the mantissa scaled, plus the exponent. */
+function goLog2(value: number): number {
+  const [fraction, exponent] = frexp(value);
+  if (fraction === 0.5) return exponent - 1;
+  return Math.log(fraction) * Math.LOG2E + exponent;
+}
+
+/** Go's math.Frexp: value = fraction × 2^exponent with |fraction| in [0.5, 1); 0, ±Inf and NaN unchanged. */
+function frexp(value: number): [number, number] {
+  if (value === 0 || !Number.isFinite(value)) return [value, 0];
+  // Subnormals first become normal, so the power of two below stays representable.
+  const subnormalShift = Math.abs(value) < 2 ** -1022 ? 54 : 0;
+  const normal = value * 2 ** subnormalShift;
+  let exponent = Math.floor(Math.log2(Math.abs(normal))) + 1;
+  let fraction = normal * 2 ** -exponent;
+  // log2 of a value just below a power of two can round up to it: correct by one step.
+  if (Math.abs(fraction) >= 1) {
+    fraction /= 2;
+    exponent++;
+  } else if (Math.abs(fraction) < 0.5) {
+    fraction *= 2;
+    exponent--;
+  }
+  return [fraction, exponent - subnormalShift];
+}
+
+/** Go's %f: six decimals, with Go's spellings of the non-finite values. */
+function goFixed(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  return value.toFixed(6);
+}
 
 function countTransitions(samples: Sample[], counts: (previous: number, current: number) => boolean): number {
   let total = 0;

@@ -29,40 +29,34 @@ export function extrapolatedRate(
   const first = samples[0] as Sample;
   const last = samples[samples.length - 1] as Sample;
   let result = last.value - first.value;
-  if (isCounter) result += counterResetCorrection(samples);
+  // Added one reset at a time, in Prometheus' order, so that several resets round as they do there.
+  if (isCounter) {
+    for (let i = 1; i < samples.length; i++) {
+      const previous = (samples[i - 1] as Sample).value;
+      if ((samples[i] as Sample).value < previous) result += previous;
+    }
+  }
   let durationToStart = (first.timestampMs - window.rangeStartMs) / 1000;
   let durationToEnd = (window.rangeEndMs - last.timestampMs) / 1000;
   const sampledInterval = (last.timestampMs - first.timestampMs) / 1000;
   const averageInterval = sampledInterval / (samples.length - 1);
   const threshold = averageInterval * 1.1;
   const rangeSeconds = (window.rangeEndMs - window.rangeStartMs) / 1000;
-  const zeroPointDuration = (): number | undefined =>
-    isCounter && result > 0 && first.value >= 0 ? sampledInterval * (first.value / result) : undefined;
+  // How long before the first sample the counter would have been zero (Infinity: no such clamp).
+  const toZero = isCounter && result > 0 && first.value >= 0 ? sampledInterval * (first.value / result) : Infinity;
 
   if (compatibility === 'prometheus2') {
     // 2.x clamps to the zero point before deciding whether to extrapolate at all.
-    const toZero = zeroPointDuration();
-    if (toZero !== undefined && toZero < durationToStart) durationToStart = toZero;
+    if (toZero < durationToStart) durationToStart = toZero;
     if (durationToStart >= threshold) durationToStart = averageInterval / 2;
   } else {
     if (durationToStart >= threshold) durationToStart = averageInterval / 2;
-    const toZero = zeroPointDuration();
-    if (toZero !== undefined && toZero < durationToStart) durationToStart = toZero;
+    if (toZero < durationToStart) durationToStart = toZero;
   }
   if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
   let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
   if (isRate) factor /= rangeSeconds;
   return result * factor;
-}
-
-/** A counter that went down was reset to zero; add back what it had reached before each reset. */
-function counterResetCorrection(samples: readonly Sample[]): number {
-  let correction = 0;
-  for (let i = 1; i < samples.length; i++) {
-    const previous = (samples[i - 1] as Sample).value;
-    if ((samples[i] as Sample).value < previous) correction += previous;
-  }
-  return correction;
 }
 
 /** irate() and idelta(): from the last two samples only. */
@@ -220,4 +214,79 @@ export function kahanMean(values: readonly number[]): number {
     [mean, compensation] = kahanSumInc(value / count - mean / count, mean, compensation);
   });
   return !Number.isFinite(mean) && !Number.isNaN(mean) ? mean : mean + compensation;
+}
+
+/** stdvar_over_time: Welford's method with both running sums compensated, as Prometheus computes it. */
+export function kahanVariance(values: readonly number[]): number {
+  let count = 0;
+  let mean = 0;
+  let meanCompensation = 0;
+  let aux = 0;
+  let auxCompensation = 0;
+  for (const value of values) {
+    count++;
+    const delta = value - (mean + meanCompensation);
+    [mean, meanCompensation] = kahanSumInc(delta / count, mean, meanCompensation);
+    [aux, auxCompensation] = kahanSumInc(delta * (value - (mean + meanCompensation)), aux, auxCompensation);
+  }
+  return (aux + auxCompensation) / count;
+}
+
+/**
+ * Least-squares line through the samples (deriv, predict_linear): the slope per second and the value
+ * at interceptTimeMs. x is measured from interceptTimeMs so that epoch-sized times keep their precision.
+ * A constant series has slope 0 (NaN if the constant is infinite), as in Prometheus.
+ */
+export function linearRegression(samples: readonly Sample[], interceptTimeMs: number): { slope: number; intercept: number } {
+  const initial = (samples[0] as Sample).value;
+  let constant = true;
+  let n = 0;
+  let sumX = 0;
+  let cX = 0;
+  let sumY = 0;
+  let cY = 0;
+  let sumXY = 0;
+  let cXY = 0;
+  let sumX2 = 0;
+  let cX2 = 0;
+  for (const sample of samples) {
+    if (constant && n > 0 && sample.value !== initial) constant = false;
+    n++;
+    const x = (sample.timestampMs - interceptTimeMs) / 1000;
+    [sumX, cX] = kahanSumInc(x, sumX, cX);
+    [sumY, cY] = kahanSumInc(sample.value, sumY, cY);
+    [sumXY, cXY] = kahanSumInc(x * sample.value, sumXY, cXY);
+    [sumX2, cX2] = kahanSumInc(x * x, sumX2, cX2);
+  }
+  if (constant) {
+    return Number.isFinite(initial) || Number.isNaN(initial) ? { slope: 0, intercept: initial } : { slope: NaN, intercept: NaN };
+  }
+  sumX += cX;
+  sumY += cY;
+  sumXY += cXY;
+  sumX2 += cX2;
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  const slope = covXY / varX;
+  return { slope, intercept: sumY / n - (slope * sumX) / n };
+}
+
+/**
+ * holt_winters(): double exponential smoothing with smoothing factor sf and trend factor tf (both
+ * checked by the caller to lie in (0, 1)); the trend starts as the first difference.
+ */
+export function holtWinters(values: readonly number[], sf: number, tf: number): number | undefined {
+  if (values.length < 2) return undefined;
+  let previousSmoothed = 0;
+  let smoothed = values[0] as number;
+  let trend = (values[1] as number) - smoothed;
+  for (let i = 1; i < values.length; i++) {
+    const scaledValue = sf * (values[i] as number);
+    // The first step keeps the initial trend; later ones blend in the last change of the smoothed value.
+    if (i > 1) trend = tf * (smoothed - previousSmoothed) + (1 - tf) * trend;
+    const scaledLevel = (1 - sf) * (smoothed + trend);
+    previousSmoothed = smoothed;
+    smoothed = scaledValue + scaledLevel;
+  }
+  return smoothed;
 }

@@ -130,7 +130,14 @@ test('type errors Prometheus reports at parse time', () => {
   assertParseError('foo[0s]', '1:5: parse error: duration must be greater than 0');
   assertParseError('a * on(x) group_left(x) b', '1:5: parse error: label "x" must not occur in ON and GROUP clause at once');
   assertParseError('-foo[5m]', '1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "range vector"');
-  assertParseError('histogram_avg(x)', '1:1: parse error: function "histogram_avg" is not supported');
+  assertParseError(
+    'histogram_avg(x)',
+    '1:1: parse error: function "histogram_avg" is not supported: it reads native histograms, which Meshscope does not store (classic bucket series work with histogram_quantile)',
+  );
+  assertParseError('sort_by_label(x, "a")', '1:1: parse error: function "sort_by_label" is not supported');
+  assertParseError('limitk(1, x)', '1:1: parse error: aggregation "limitk" is not supported');
+  assertParseError('count_values(1, x)', '1:1: parse error: expected type string in aggregation parameter, got scalar');
+  assertParseError('hour(x[5m])', '1:1: parse error: expected type instant vector in call to function "hour", got range vector');
 });
 
 test('durations and unquoting helpers', () => {

@@ -17,7 +17,7 @@ import {
   type VectorSelector,
 } from './ast.js';
 import { parseError, type PromqlError } from './errors.js';
-import { describeType, FUNCTION_SIGNATURES } from './function-signatures.js';
+import { describeType, FUNCTION_SIGNATURES, UNSUPPORTED_FUNCTION_REASONS } from './function-signatures.js';
 import { anchoredRegExp, type LabelMatcher, type MatchOp } from './series-source.js';
 
 const EXPR_NODES = new Set([
@@ -67,8 +67,15 @@ const AGGREGATE_OPS = new Set<AggregateOp>([
   'topk',
   'bottomk',
   'quantile',
+  'count_values',
 ]);
-const PARAMETERISED_AGGREGATES = new Set<AggregateOp>(['topk', 'bottomk', 'quantile']);
+/** The aggregations that take a parameter, and its type. */
+const AGGREGATE_PARAMETER_TYPES: Partial<Record<AggregateOp, ValueType>> = {
+  topk: 'scalar',
+  bottomk: 'scalar',
+  quantile: 'scalar',
+  count_values: 'string',
+};
 
 const DURATION_UNITS_MS: [string, number][] = [
   ['y', 365 * 86_400_000],
@@ -447,7 +454,10 @@ class Converter {
     const identifier = node.getChild('FunctionIdentifier') ?? node;
     const func = this.text(identifier);
     const signature = FUNCTION_SIGNATURES[func];
-    if (!signature) throw this.error(identifier, `function ${JSON.stringify(func)} is not supported`);
+    if (!signature) {
+      const reason = UNSUPPORTED_FUNCTION_REASONS[func];
+      throw this.error(identifier, `function ${JSON.stringify(func)} is not supported${reason === undefined ? '' : `: ${reason}`}`);
+    }
     const body = node.getChild('FunctionCallBody');
     const args = body ? expressionChildren(body).map((arg) => this.convert(arg)) : [];
     const max = signature.variadic ? Infinity : signature.args.length;
@@ -471,7 +481,8 @@ class Converter {
     const modifier = node.getChild('AggregateModifier');
     const body = node.getChild('FunctionCallBody');
     const args = body ? expressionChildren(body).map((arg) => this.convert(arg)) : [];
-    const wantArgs = PARAMETERISED_AGGREGATES.has(opText) ? 2 : 1;
+    const paramType = AGGREGATE_PARAMETER_TYPES[opText];
+    const wantArgs = paramType === undefined ? 1 : 2;
     if (args.length !== wantArgs) {
       throw this.error(node, `wrong number of arguments for aggregate expression provided, expected ${wantArgs}, got ${args.length}`);
     }
@@ -481,8 +492,8 @@ class Converter {
     if (exprType !== 'vector') {
       throw this.error(node, `expected type instant vector in aggregation expression, got ${describeType(exprType)}`);
     }
-    if (param && valueTypeOf(param) !== 'scalar') {
-      throw this.error(node, `expected type scalar in aggregation parameter, got ${describeType(valueTypeOf(param))}`);
+    if (param && paramType && valueTypeOf(param) !== paramType) {
+      throw this.error(node, `expected type ${describeType(paramType)} in aggregation parameter, got ${describeType(valueTypeOf(param))}`);
     }
     return {
       type: 'aggregate',

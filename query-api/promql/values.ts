@@ -39,12 +39,34 @@ export function vectorOf(samples: InstantSample[]): VectorValue {
 
 const SEPARATOR = '\xff';
 
+// Label sets are immutable once built, and a range query meets the same stored label sets at every
+// step; caching by object identity saves re-sorting and re-joining their names (or re-copying them to
+// drop the metric name) 61 times per series in a 1 h query at 60 s steps.
+const keysByLabels = new WeakMap<Labels, string>();
+const withoutNameByLabels = new WeakMap<Labels, Labels>();
+
 /** A stable identity for a label set (Prometheus hashes; a joined string has no collisions). */
 export function labelsKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((name) => `${name}${SEPARATOR}${labels[name]}`)
-    .join(SEPARATOR);
+  let key = keysByLabels.get(labels);
+  if (key === undefined) {
+    key = Object.keys(labels)
+      .sort()
+      .map((name) => `${name}${SEPARATOR}${labels[name]}`)
+      .join(SEPARATOR);
+    keysByLabels.set(labels, key);
+  }
+  return key;
+}
+
+/** labelsKey(keepLabels(labels, sortedNames)) without building the kept label set. */
+export function keptLabelsKey(labels: Labels, sortedNames: readonly string[]): string {
+  let key = '';
+  for (const name of sortedNames) {
+    const value = labels[name];
+    if (value === undefined || value === '') continue;
+    key = key === '' ? `${name}${SEPARATOR}${value}` : `${key}${SEPARATOR}${name}${SEPARATOR}${value}`;
+  }
+  return key;
 }
 
 /** Identity of the labels that vector matching compares: only `names` with on(), else all but `names` and __name__. */
@@ -70,7 +92,13 @@ export function dropLabels(labels: Labels, names: readonly string[]): Labels {
 }
 
 export function dropMetricName(labels: Labels): Labels {
-  return METRIC_NAME in labels ? dropLabels(labels, [METRIC_NAME]) : labels;
+  if (!(METRIC_NAME in labels)) return labels;
+  let dropped = withoutNameByLabels.get(labels);
+  if (dropped === undefined) {
+    dropped = dropLabels(labels, [METRIC_NAME]);
+    withoutNameByLabels.set(labels, dropped);
+  }
+  return dropped;
 }
 
 /** Prometheus' labels.Compare: label by label in name order, then by count. */

@@ -2,7 +2,8 @@
 // resolved against the series catalogue: '=' matchers through the series_labels index, any other
 // operator by scanning one label name's values and testing them in JS; every candidate is then checked
 // against all matchers with its full label set. Samples are read per series and day as one range of the
-// (series_id, ts_ms) key. Series ids and labels never change once written, so labels are cached by id.
+// (series_id, ts_ms) key, collected by an aggregate function as SQLite steps over the rows (see
+// sampleCollector). Series ids and labels never change once written, so labels are cached by id.
 import type Database from 'better-sqlite3';
 import { inSnapshot } from './snapshot.js';
 import type { LabelMatcher, MetricMetadata, MetricReader, SelectHints, Series, SeriesSample } from '../api.js';
@@ -12,6 +13,42 @@ import { partitionTables } from './schema.js';
 const MAX_CACHED_LABEL_SETS = 200_000;
 const MAX_CACHED_STATEMENTS = 500;
 
+/**
+ * better-sqlite3 builds a JS array for every row it returns, which made reading 1,000 series × 1 h
+ * (~260,000 rows) cost ~180 ms; an aggregate whose step pushes each row straight into the result takes
+ * ~65 ms for the same rows. The aggregate's SQL result is only the count: the samples are taken from
+ * the closure right after the statement ran (statements run synchronously, so nothing interleaves).
+ */
+const COLLECT_SAMPLES = 'meshscope_collect_samples';
+const collectors = new WeakMap<Database.Database, () => SeriesSample[]>();
+
+/** Registers the collecting aggregate once per connection; returns what the last aggregation collected. */
+function sampleCollector(db: Database.Database): () => SeriesSample[] {
+  let taken = collectors.get(db);
+  if (taken !== undefined) return taken;
+  let collected: SeriesSample[] = [];
+  const step = (samples: SeriesSample[], timestampMs: number, value: number | null): void => {
+    // NULL is how NaN is stored.
+    samples.push({ timestampMs, value: value ?? NaN });
+  };
+  db.aggregate(COLLECT_SAMPLES, {
+    start: () => [] as SeriesSample[],
+    // The typings know only one argument per row; SQLite passes both columns.
+    step: step as unknown as (samples: SeriesSample[], row: SeriesSample) => void,
+    result: (samples: SeriesSample[]) => {
+      collected = samples;
+      return samples.length;
+    },
+  });
+  taken = () => {
+    const samples = collected;
+    collected = [];
+    return samples;
+  };
+  collectors.set(db, taken);
+  return taken;
+}
+
 interface MatchedSeries {
   id: number;
   labels: Record<string, string>;
@@ -20,8 +57,11 @@ interface MatchedSeries {
 export class SqliteMetricReader implements MetricReader {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly labelsById = new Map<number, Record<string, string>>();
+  private readonly takeCollected: () => SeriesSample[];
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.takeCollected = sampleCollector(db);
+  }
 
   /** Series in label order, so a maxSamples cut is deterministic; stops after maxSamples + 1 samples. */
   async select(matchers: LabelMatcher[], startMs: number, endMs: number, hints?: SelectHints): Promise<Series[]> {
@@ -90,7 +130,7 @@ export class SqliteMetricReader implements MetricReader {
   private labelSetsInWindow(matchers: LabelMatcher[], startMs: number, endMs: number): Record<string, string>[] {
     const days = this.daysOf(startMs, endMs);
     return this.matchingSeries(matchers)
-      .filter(({ id }) => this.readSamples(id, days, startMs, endMs, 1).length > 0)
+      .filter(({ id }) => this.hasSamples(id, days, startMs, endMs))
       .map(({ labels }) => ({ ...labels }));
   }
 
@@ -157,20 +197,25 @@ export class SqliteMetricReader implements MetricReader {
 
   /** Up to `limit` samples of one series in [startMs, endMs], in time order across the days. */
   private readSamples(id: number, days: number[], startMs: number, endMs: number, limit: number): SeriesSample[] {
-    const samples: SeriesSample[] = [];
+    let samples: SeriesSample[] = [];
     for (const day of days) {
-      const remaining = limit - samples.length;
-      if (remaining <= 0) break;
-      const sql = `SELECT ts_ms, value FROM ${partitionTables(day).samples}
-        WHERE series_id = ? AND ts_ms BETWEEN ? AND ? ORDER BY ts_ms LIMIT ?`;
-      const rows = this.statement(sql).raw().all(id, startMs, endMs, remaining === Infinity ? -1 : remaining) as [
-        number,
-        number | null,
-      ][];
-      // NULL is how NaN is stored.
-      for (const [timestampMs, value] of rows) samples.push({ timestampMs, value: value ?? NaN });
+      if (samples.length >= limit) break;
+      const sql = `SELECT ${COLLECT_SAMPLES}(ts_ms, value) FROM ${partitionTables(day).samples}
+        WHERE series_id = ? AND ts_ms BETWEEN ? AND ?`;
+      this.statement(sql).pluck().get(id, startMs, endMs);
+      const daySamples = inTimeOrder(this.takeCollected());
+      samples = samples.length === 0 ? daySamples : samples.concat(daySamples);
     }
+    if (samples.length > limit) samples.length = limit;
     return samples;
+  }
+
+  /** True when the series has a sample in [startMs, endMs] on one of the days. */
+  private hasSamples(id: number, days: number[], startMs: number, endMs: number): boolean {
+    return days.some((day) => {
+      const sql = `SELECT 1 FROM ${partitionTables(day).samples} WHERE series_id = ? AND ts_ms BETWEEN ? AND ? LIMIT 1`;
+      return this.statement(sql).pluck().get(id, startMs, endMs) !== undefined;
+    });
   }
 
   /** The stored days overlapping [startMs, endMs], oldest first. */
@@ -188,4 +233,17 @@ export class SqliteMetricReader implements MetricReader {
     }
     return statement;
   }
+}
+
+/**
+ * SQLite feeds an aggregate the rows in the order it walks them, which for this range of the primary key
+ * is time order; SQL does not promise that, so the order is checked (cheaply) and restored if needed.
+ */
+function inTimeOrder(samples: SeriesSample[]): SeriesSample[] {
+  for (let i = 1; i < samples.length; i++) {
+    if ((samples[i] as SeriesSample).timestampMs < (samples[i - 1] as SeriesSample).timestampMs) {
+      return samples.sort((a, b) => a.timestampMs - b.timestampMs);
+    }
+  }
+  return samples;
 }
