@@ -18,6 +18,17 @@ export interface ReceiverLabel {
   transport: 'http' | 'grpc';
 }
 
+/**
+ * Where receivers hand decoded data. Each call resolves once the data is durable (so the receiver may
+ * acknowledge it) and throws MeshscopeError('overloaded') when the sink is full. The collector's sink is
+ * the IngestPipeline; the sidecar agent's is its disk-backed forwarding queue.
+ */
+export interface IngestSink {
+  ingestTraces(decoded: DecodedTraces, label: ReceiverLabel): Promise<void>;
+  ingestLogs(decoded: DecodedLogs, label: ReceiverLabel): Promise<void>;
+  ingestMetrics(decoded: DecodedMetrics, label: ReceiverLabel): Promise<void>;
+}
+
 export interface PipelineOptions {
   writer: StorageWriter;
   serviceGraph: ServiceGraphProcessor;
@@ -38,7 +49,7 @@ function batchOf(parts: Partial<WriteBatch>): WriteBatch {
 
 const RETRY_AFTER_SECONDS = 1;
 
-export class IngestPipeline {
+export class IngestPipeline implements IngestSink {
   private queuedItems = 0;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;

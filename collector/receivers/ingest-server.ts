@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { MeshscopeError, httpStatusOf, publicMessageOf } from '../errors.js';
 import { bearerTokenMatches } from '../http/server.js';
-import type { IngestPipeline, ReceiverLabel } from '../pipeline.js';
+import type { IngestSink, ReceiverLabel } from '../pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { mediaTypeOf, readBody } from './read-body.js';
@@ -18,7 +18,7 @@ export interface IngestReply {
 
 /** What every receiver is built from. */
 export interface ReceiverOptions {
-  pipeline: IngestPipeline;
+  pipeline: IngestSink;
   metrics: SelfMetrics;
   token: string | undefined;
   maxRequestBytes: number;
