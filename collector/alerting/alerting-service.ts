@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { MeshscopeError } from '../errors.js';
 import type { RuleEvaluator } from './evaluator.js';
 import type { AlertingStore, ApiRule, Rule, RuleGroup } from './model.js';
+import { parseRuleDurationMs } from './rule-duration.js';
 import { loadRuleFiles } from './rule-loader.js';
 import { describeRuleProblem, toRule, validateRuleGroup, type RuleDefinition } from './rule-validation.js';
-import { parseRuleDurationMs } from './templates.js';
 
 export interface AlertingServiceOptions {
   evaluator: RuleEvaluator;

@@ -4,7 +4,8 @@
 
 import { parsePromql } from '../../query-api/promql/parser.js';
 import type { Labels, Rule, RuleGroup, RuleSource } from './model.js';
-import { checkTemplate, parseRuleDurationMs } from './templates.js';
+import { parseRuleDurationMs } from './rule-duration.js';
+import { checkTemplate } from './templates.js';
 
 /** A rule as written in a rule file or sent to the rules API, before validation. */
 export interface RuleDefinition {

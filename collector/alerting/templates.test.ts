@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import type { TemplateData } from './model.js';
-import { checkTemplate, expandTemplate, formatGoFloat, parseRuleDurationMs } from './templates.js';
+import { checkTemplate, expandTemplate } from './templates.js';
 
 const DATA: TemplateData = {
   labels: { instance: 'host:9090', job: 'api', 'a-b': 'dash' },
@@ -45,27 +45,6 @@ test('$value prints as Go prints a float64 (%v)', () => {
     [-Infinity, '-Inf'],
   ];
   for (const [value, text] of cases) assert.equal(expand('{{ $value }}', { value }), text, String(value));
-});
-
-test('formatGoFloat matches Go strconv, including ties rounded to even', () => {
-  // Expected strings from Go 1.26 fmt.Sprintf("%v|%.4g|%.2f|%.3e").
-  const cases: [number, string][] = [
-    [1e6, '1e+06|1e+06|1000000.00|1.000e+06'],
-    [123456, '123456|1.235e+05|123456.00|1.235e+05'],
-    [0.0001, '0.0001|0.0001|0.00|1.000e-04'],
-    [1e21, '1e+21|1e+21|1000000000000000000000.00|1.000e+21'],
-    [1.0625, '1.0625|1.062|1.06|1.062e+00'],
-    [0.125, '0.125|0.125|0.12|1.250e-01'],
-    [0, '0|0|0.00|0.000e+00'],
-  ];
-  for (const [x, expected] of cases) {
-    const got = [formatGoFloat(x, 'g', -1), formatGoFloat(x, 'g', 4), formatGoFloat(x, 'f', 2), formatGoFloat(x, 'e', 3)];
-    assert.equal(got.join('|'), expected, String(x));
-  }
-  assert.equal(formatGoFloat(0.5, 'f', 0), '0');
-  assert.equal(formatGoFloat(1.5, 'f', 0), '2');
-  assert.equal(formatGoFloat(0.009, 'f', 2), '0.01');
-  assert.equal(formatGoFloat(999.99, 'g', 4), '1000');
 });
 
 test('humanize functions format as Prometheus does', () => {
@@ -139,6 +118,13 @@ test('if / else if / else with comparisons and logic', () => {
   assert.equal(expand('{{ range $externalLabels }}{{ . }}{{ break }}{{ end }}'), 'eu1');
 });
 
+test('maps print and range in Go key order (UTF-8 bytes, not UTF-16 units)', () => {
+  // Expected strings from Go 1.26: fmt %v of the map, and text/template range over it.
+  const labels = { '\u{1f600}': '1', '\u{ff5e}': '2', a: '3' };
+  assert.equal(expand('{{ $labels }}', { labels }), 'map[a:3 \u{ff5e}:2 \u{1f600}:1]');
+  assert.equal(expand('{{ range $k, $v := $labels }}{{ $k }}={{ $v }};{{ end }}', { labels }), 'a=3;\u{ff5e}=2;\u{1f600}=1;');
+});
+
 test('trim markers and comments', () => {
   assert.equal(expand('a  \n {{- " b " -}} \n  c'), 'a b c');
   assert.equal(expand('a {{-3}}'), 'a -3');
@@ -185,16 +171,6 @@ test('checkTemplate reports what Go refuses to parse', () => {
     ['{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}', 'template: __alert_A:1: undefined variable "$x"'],
   ];
   for (const [text, message] of refused) assert.equal(checkTemplate(text, '__alert_A'), message, text);
-});
-
-test('parseRuleDurationMs accepts Prometheus durations only', () => {
-  assert.equal(parseRuleDurationMs('1m30s'), 90_000);
-  assert.equal(parseRuleDurationMs('2h'), 7_200_000);
-  assert.equal(parseRuleDurationMs('1d'), 86_400_000);
-  assert.equal(parseRuleDurationMs('0s'), 0);
-  assert.equal(parseRuleDurationMs('0'), 0);
-  assert.equal(parseRuleDurationMs('100ms'), 100);
-  for (const bad of ['', '5', '1.5m', '30s1m', '-1m', '1x']) assert.equal(parseRuleDurationMs(bad), undefined, bad);
 });
 
 // --- Agreement with Prometheus itself -------------------------------------------------------------------

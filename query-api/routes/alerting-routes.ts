@@ -8,7 +8,7 @@ import type { AlertingApi } from '../../collector/alerting/alerting-api.js';
 import type { ApiRuleInput, ListedRule } from '../../collector/alerting/alerting-service.js';
 import type { GroupStatus, RuleStatus } from '../../collector/alerting/evaluator.js';
 import type { AlertInstance } from '../../collector/alerting/model.js';
-import { formatGoFloat } from '../../collector/alerting/templates.js';
+import { formatGoFloat } from '../../collector/alerting/go-format.js';
 import { labelsMatch, type LabelMatcher } from '../promql/series-source.js';
 import { clientErrorOf } from './client-error.js';
 import { selectorMatchers } from './prometheus-routes.js';

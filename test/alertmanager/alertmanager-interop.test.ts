@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { AlertmanagerNotifier } from '../../collector/alerting/notify/alertmanager-notifier.js';
-import { labelsFingerprint } from '../../collector/alerting/notify/go-compat.js';
+import { labelsFingerprint } from '../../collector/alerting/go-compat.js';
 import { startCaptureServer, RecordingNotifierMetrics, type CaptureServer, type CapturedRequest } from '../../collector/alerting/notify/testing/capture-server.js';
 import { WebhookNotifier, WEBHOOK_RECEIVER } from '../../collector/alerting/notify/webhook-notifier.js';
 import type { NotifiableAlert } from '../../collector/alerting/model.js';

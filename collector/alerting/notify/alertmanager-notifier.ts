@@ -2,7 +2,7 @@
 // alerts per request. Alertmanager then groups, deduplicates, silences and routes them.
 import type { NotifiableAlert, Notifier } from '../model.js';
 import { DeliveryQueue, type DeliveryTuning } from './delivery-queue.js';
-import { goJsonMarshal } from './go-compat.js';
+import { goJsonMarshal } from '../go-compat.js';
 import { httpTarget, joinUrlPath } from './http-target.js';
 import { ALERTMANAGER_MAX_BATCH, toPostableAlerts } from './payloads.js';
 

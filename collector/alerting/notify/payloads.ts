@@ -3,7 +3,7 @@
 // (notify/webhook/webhook.go Message over template/template.go Data). Keys are written in Go's field
 // order and maps in Go's key order, so our bodies match theirs byte for byte.
 import type { Labels, NotifiableAlert } from '../model.js';
-import { compareGoStrings, goLabelSetString, goSortedMap, goTimeJson, GO_ZERO_TIME, labelsFingerprint, sortedLabelNames } from './go-compat.js';
+import { compareGoStrings, goLabelSetString, goSortedMap, goTimeJson, GO_ZERO_TIME, labelsFingerprint, sortedLabelNames } from '../go-compat.js';
 
 /** Prometheus' maxBatchSize for one request to Alertmanager. */
 export const ALERTMANAGER_MAX_BATCH = 64;

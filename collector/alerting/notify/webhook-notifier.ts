@@ -3,7 +3,7 @@
 // alertname, as an Alertmanager grouping by alertname would.
 import type { NotifiableAlert, Notifier } from '../model.js';
 import { DeliveryQueue, type DeliveryTuning } from './delivery-queue.js';
-import { goJsonMarshal } from './go-compat.js';
+import { goJsonMarshal } from '../go-compat.js';
 import { httpTarget } from './http-target.js';
 import { toWebhookMessages } from './payloads.js';
 

@@ -1,7 +1,8 @@
-// The Go behaviours Alertmanager's output depends on, reproduced so our payloads match its bytes: string
-// ordering (bytes, not UTF-16 units), strconv.Quote, time.Time's JSON form, encoding/json's HTML escaping
-// and prometheus/common's label-set fingerprint.
-import type { Labels } from '../model.js';
+// The Go behaviours that Prometheus' and Alertmanager's output depends on, reproduced so our templates and
+// payloads match their bytes: string ordering (bytes, not UTF-16 units), strconv.Quote, time.Time's text
+// and JSON forms, encoding/json's HTML escaping and prometheus/common's label-set fingerprint. Shared by
+// the alert templates and the notifiers.
+import type { Labels } from './model.js';
 
 /** Go's `a < b` on strings: compares UTF-8 bytes (differs from JS `<` beyond the BMP). */
 export function compareGoStrings(a: string, b: string): number {
@@ -57,7 +58,10 @@ const GO_SHORT_ESCAPES: Record<string, string> = {
   '\\': '\\\\',
 };
 
-/** Go's strconv.Quote (what `%q` prints). */
+/**
+ * Go's strconv.Quote (what `%q` prints). A lone surrogate is what JavaScript holds where Go holds U+FFFD
+ * (UTF-8 encoding and Go's JSON decoder both substitute it), and Go prints U+FFFD as itself.
+ */
 export function goQuote(text: string): string {
   let quoted = '"';
   for (const char of text) {
@@ -65,7 +69,7 @@ export function goQuote(text: string): string {
     if (GO_SHORT_ESCAPES[char] !== undefined) quoted += GO_SHORT_ESCAPES[char];
     else if (GO_PRINTABLE.test(char)) quoted += char;
     else if (codePoint < 0x80) quoted += `\\x${hex(codePoint, 2)}`;
-    else if (codePoint >= 0xd800 && codePoint <= 0xdfff) quoted += '\\ufffd'; // a lone surrogate is not UTF-8
+    else if (codePoint >= 0xd800 && codePoint <= 0xdfff) quoted += '\ufffd';
     else if (codePoint < 0x10000) quoted += `\\u${hex(codePoint, 4)}`;
     else quoted += `\\U${hex(codePoint, 8)}`;
   }
@@ -88,7 +92,21 @@ export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** time.Time's JSON form in UTC (RFC 3339 with trailing zeros of the fraction trimmed). */
 export function goTimeJson(unixMs: number): string {
-  return new Date(unixMs).toISOString().replace(/\.?0+Z$/, 'Z');
+  const { date, clock, fraction } = utcParts(unixMs);
+  return `${date}T${clock}${fraction}Z`;
+}
+
+/** time.Time's String() in UTC, as `humanizeTimestamp` prints it: `2006-01-02 15:04:05.12 +0000 UTC`. */
+export function goTimeString(unixMs: number): string {
+  const { date, clock, fraction } = utcParts(unixMs);
+  return `${date} ${clock}${fraction} +0000 UTC`;
+}
+
+/** Date, clock and `.fraction` of a UTC time; Go's `.999999999` layouts drop the fraction's trailing zeros. */
+function utcParts(unixMs: number): { date: string; clock: string; fraction: string } {
+  const [, date, clock, millis] = /^(.+)T(.+)\.(\d{3})Z$/.exec(new Date(unixMs).toISOString())!;
+  const digits = millis!.replace(/0+$/, '');
+  return { date: date!, clock: clock!, fraction: digits === '' ? '' : `.${digits}` };
 }
 
 /** A map with keys in Go's order, as encoding/json writes Go maps. */

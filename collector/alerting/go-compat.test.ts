@@ -3,7 +3,7 @@
 // Alertmanager as well.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareGoStrings, goJsonMarshal, goLabelSetString, goQuote, goSortedMap, goTimeJson, labelsFingerprint } from './go-compat.js';
+import { compareGoStrings, goJsonMarshal, goLabelSetString, goQuote, goSortedMap, goTimeJson, goTimeString, labelsFingerprint } from './go-compat.js';
 
 test('labelsFingerprint is prometheus/common LabelSet.Fingerprint as 16 hex digits', () => {
   assert.equal(labelsFingerprint({}), 'cbf29ce484222325');
@@ -17,6 +17,10 @@ test('goQuote escapes like strconv.Quote', () => {
   assert.equal(goQuote('quote" back\\slash'), '"quote\\" back\\\\slash"');
   assert.equal(goQuote('tab\tnl\n\x07\x01\x7f'), '"tab\\tnl\\n\\a\\x01\\x7f"');
   assert.equal(goQuote('é☃😀\u00a0\u200b'), '"é☃😀\\u00a0\\u200b"');
+  assert.equal(goQuote('a\u2028\u0378'), '"a\\u2028\\u0378"');
+  // A lone surrogate reaches Go as U+FFFD, which strconv.Quote prints as itself.
+  assert.equal(goQuote('x\ud800y'), '"x\ufffdy"');
+  assert.equal(goQuote('\ufffd'), '"\ufffd"');
 });
 
 test('goLabelSetString sorts names and quotes values', () => {
@@ -30,6 +34,12 @@ test('goTimeJson trims trailing zeros of the fraction like time.Time.MarshalJSON
   assert.equal(goTimeJson(Date.UTC(2026, 10, 29, 10, 0, 0, 100)), '2026-11-29T10:00:00.1Z');
   assert.equal(goTimeJson(Date.UTC(2026, 10, 29, 10, 0, 0, 0)), '2026-11-29T10:00:00Z');
   assert.equal(goTimeJson(Date.UTC(2026, 10, 29, 10, 0, 10, 0)), '2026-11-29T10:00:10Z');
+});
+
+test('goTimeString is time.Time.String() in UTC with the fraction trimmed', () => {
+  assert.equal(goTimeString(1_700_000_000_120), '2023-11-14 22:13:20.12 +0000 UTC');
+  assert.equal(goTimeString(1_700_000_000_000), '2023-11-14 22:13:20 +0000 UTC');
+  assert.equal(goTimeString(-1500), '1969-12-31 23:59:58.5 +0000 UTC');
 });
 
 test('Go string order compares UTF-8 bytes, unlike JavaScript beyond the BMP', () => {
