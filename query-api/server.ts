@@ -9,6 +9,7 @@ import { apiNotFound, jaegerRoutes } from './routes/jaeger-routes.js';
 import { jaegerV3Routes } from './routes/jaeger-v3-routes.js';
 import { logsRoutes } from './routes/logs-routes.js';
 import { prometheusRoutes } from './routes/prometheus-routes.js';
+import { uiRoutes } from './routes/ui-routes.js';
 
 export interface HealthOptions {
   metrics: SelfMetrics;
@@ -54,7 +55,7 @@ export function healthApp(options: HealthOptions): Express {
 
 const PACKAGE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-/** What `GET /` says until the web UI is served there: which APIs this port speaks. */
+/** What `GET /` says to clients that do not ask for HTML (browsers get the web UI): the APIs of this port. */
 const API_INDEX = {
   name: 'meshscope',
   apis: {
@@ -62,13 +63,19 @@ const API_INDEX = {
     jaegerV3: ['/api/v3/services', '/api/v3/operations', '/api/v3/traces', '/api/v3/traces/{traceID}', '/api/v3/trace-summaries'],
     prometheus: ['/api/v1/query', '/api/v1/query_range', '/api/v1/series', '/api/v1/labels', '/api/v1/label/{name}/values', '/api/v1/metadata', '/api/v1/status/buildinfo'],
     logs: ['/api/logs', '/api/logs/context', '/api/logs/tail', '/api/traces/{traceID}/logs'],
+    alerting: ['/api/v1/rules', '/api/v1/alerts', '/api/alerts/rules', '/api/alerts/rules/{id}', '/-/reload'],
     health: ['/ready', '/healthz', '/metrics'],
   },
   clients: 'Point Jaeger UI, or Grafana\'s Jaeger and Prometheus data sources, at this address.',
 };
 
 export function queryApp(options: QueryAppOptions): Express {
-  const app = healthApp(options);
+  const app = express();
+  app.disable('x-powered-by');
+  // First, so a browser gets the UI at / and at /metrics (the metrics explorer); scrapers and API clients
+  // fall through to the own-metrics endpoint and the API index. The page itself holds no data.
+  app.use(uiRoutes());
+  app.use(healthApp(options));
   app.use(requireToken(options.token));
   app.get('/', (_request, response) => {
     response.json(API_INDEX);
