@@ -21,6 +21,7 @@ import type { InstrumentationScope, LogRecord, Resource } from '../../collector/
 import { parseLogRecord } from './log-parse.js';
 import { loadPositions, savePositions } from './tail-positions.js';
 import type { TailPosition } from './tail-positions.js';
+import { InterruptibleSleep } from './interruptible-sleep.js';
 
 export interface LogTailerOptions {
   /** Paths or glob patterns (`*`, `?`, `[...]`, `**`), as MESHSCOPE_LOG_FILES lists them. */
@@ -132,7 +133,7 @@ export class LogTailer {
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private loop: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly pause = new InterruptibleSleep();
   private readonly counters = { recordsDelivered: 0, failedBatches: 0, truncatedLines: 0, fileTruncations: 0 };
 
   constructor(private readonly options: LogTailerOptions) {
@@ -171,7 +172,7 @@ export class LogTailer {
   private async stopOnce(): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     if (wasRunning) await this.pollSafely(true);
     for (const file of this.files.values()) await file.handle.close().catch(() => undefined);
@@ -183,19 +184,10 @@ export class LogTailer {
     while (this.state === 'running') {
       await this.pollSafely(false);
       if (this.state !== 'running') return;
-      await this.sleep(this.moreToRead ? 0 : this.pollIntervalMs);
+      await this.pause.sleep(this.moreToRead ? 0 : this.pollIntervalMs);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 
   private async pollSafely(flushPending: boolean): Promise<void> {
     try {

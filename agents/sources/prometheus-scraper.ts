@@ -10,6 +10,7 @@ import { serviceNameOf } from '../../collector/model/attributes.js';
 import type { Attribute, InstrumentationScope, Metric, Resource } from '../../collector/model/model.js';
 import { familiesToMetrics, StartTimeTracker } from './prometheus-metrics.js';
 import { parsePrometheusText } from './prometheus-text.js';
+import { InterruptibleSleep } from './interruptible-sleep.js';
 
 export interface PrometheusScraperOptions {
   /** Endpoint URLs, e.g. http://127.0.0.1:9464/metrics. */
@@ -67,7 +68,7 @@ export class PrometheusScraper {
   private readonly stopController = new AbortController();
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly pause = new InterruptibleSleep();
 
   /** Throws on a target that is not an http(s) URL. */
   constructor(private readonly options: PrometheusScraperOptions) {
@@ -90,7 +91,7 @@ export class PrometheusScraper {
   async stop(): Promise<void> {
     this.running = false;
     this.stopController.abort();
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 
@@ -109,19 +110,10 @@ export class PrometheusScraper {
       await this.scrapeOnce();
       if (!this.running) return;
       // Ticks keep to the interval; a scrape that overran it is followed at once, without catching up.
-      await this.sleep(Math.max(0, startedAt + this.options.intervalMs - this.now()));
+      await this.pause.sleep(Math.max(0, startedAt + this.options.intervalMs - this.now()));
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 
   private async scrapeTarget(target: Target): Promise<void> {
     const startedAtMs = this.now();
