@@ -5,7 +5,7 @@ import express from 'express';
 import type * as grpc from '@grpc/grpc-js';
 import { StoredAlertingApi } from './alerting/alerting-api.js';
 import { startAlerting, type Alerting } from './alerting/start-alerting.js';
-import { ConfigError, type Config } from './config/config.js';
+import { ConfigError, type Config, type ReceiverName } from './config/config.js';
 import { close, listen } from './http/server.js';
 import { IngestPipeline } from './pipeline.js';
 import { ServiceGraphProcessor } from './processors/service-graph.js';
@@ -132,13 +132,20 @@ function startPipeline(config: Config, storage: Storage, metrics: SelfMetrics): 
 async function startReceivers(config: Config, pipeline: IngestPipeline, metrics: SelfMetrics, listeners: Listener[]): Promise<BoundPorts> {
   const memoryBudget = new MemoryBudget(config.maxInflightBytes);
   metrics.observeInflightBytes(() => memoryBudget.used);
-  const options = { pipeline, metrics, token: config.ingestToken, maxRequestBytes: config.maxRequestBytes, memoryBudget };
+  // Each receiver requires the ingest token unless configured as one whose clients cannot send it.
+  const options = (receiver: ReceiverName) => ({
+    pipeline,
+    metrics,
+    token: config.unauthenticatedReceivers.has(receiver) ? undefined : config.ingestToken,
+    maxRequestBytes: config.maxRequestBytes,
+    memoryBudget,
+  });
   const { host } = config;
   return {
-    otlpHttp: await startListener(listeners, httpListener(createOtlpHttpServer(options)), host, ['MESHSCOPE_OTLP_HTTP_PORT', config.otlpHttpPort]),
-    zipkin: await startListener(listeners, httpListener(createZipkinHttpServer(options)), host, ['MESHSCOPE_ZIPKIN_PORT', config.zipkinPort]),
-    jaegerHttp: await startListener(listeners, httpListener(createJaegerHttpServer(options)), host, ['MESHSCOPE_JAEGER_HTTP_PORT', config.jaegerHttpPort]),
-    otlpGrpc: await startListener(listeners, grpcListener(createOtlpGrpcServer(options)), host, ['MESHSCOPE_OTLP_GRPC_PORT', config.otlpGrpcPort]),
+    otlpHttp: await startListener(listeners, httpListener(createOtlpHttpServer(options('otlp-http'))), host, ['MESHSCOPE_OTLP_HTTP_PORT', config.otlpHttpPort]),
+    zipkin: await startListener(listeners, httpListener(createZipkinHttpServer(options('zipkin'))), host, ['MESHSCOPE_ZIPKIN_PORT', config.zipkinPort]),
+    jaegerHttp: await startListener(listeners, httpListener(createJaegerHttpServer(options('jaeger'))), host, ['MESHSCOPE_JAEGER_HTTP_PORT', config.jaegerHttpPort]),
+    otlpGrpc: await startListener(listeners, grpcListener(createOtlpGrpcServer(options('otlp-grpc'))), host, ['MESHSCOPE_OTLP_GRPC_PORT', config.otlpGrpcPort]),
   };
 }
 

@@ -129,3 +129,13 @@ test('bad alerting settings name their variable', () => {
     assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
   }
 });
+
+test('receivers can be exempted from the ingest token, by name', () => {
+  assert.deepEqual([...loadConfig({}).unauthenticatedReceivers], []);
+  const config = loadConfig({ MESHSCOPE_UNAUTHENTICATED_RECEIVERS: 'zipkin, otlp-grpc' });
+  assert.deepEqual([...config.unauthenticatedReceivers].sort(), ['otlp-grpc', 'zipkin']);
+  assert.throws(
+    () => loadConfig({ MESHSCOPE_UNAUTHENTICATED_RECEIVERS: 'zipkin,envoy' }),
+    (error: unknown) => error instanceof ConfigError && /^MESHSCOPE_UNAUTHENTICATED_RECEIVERS is 'zipkin,envoy'; expected comma-separated receiver names: otlp-grpc, otlp-http, zipkin, jaeger$/.test(error.message),
+  );
+});

@@ -16,6 +16,8 @@ export interface Config {
   storage: 'sqlite';
   /** Bearer tokens; required whenever the host is not loopback. */
   ingestToken: string | undefined;
+  /** Receivers that accept data without the ingest token (clients that cannot send one, like Envoy). */
+  unauthenticatedReceivers: ReadonlySet<ReceiverName>;
   queryToken: string | undefined;
   /** Items (spans + log records + data points) accepted but not yet durable before ingest answers 503. */
   maxQueuedItems: number;
@@ -51,6 +53,9 @@ export interface AlertingConfig {
   externalUrl: string | undefined;
 }
 
+export const RECEIVER_NAMES = ['otlp-grpc', 'otlp-http', 'zipkin', 'jaeger'] as const;
+export type ReceiverName = (typeof RECEIVER_NAMES)[number];
+
 export interface RetentionConfig {
   tracesMs: number;
   logsMs: number;
@@ -79,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(env.MESHSCOPE_DATA_DIR || './data'),
     storage: storageKind(env),
     ingestToken: env.MESHSCOPE_INGEST_TOKEN || undefined,
+    unauthenticatedReceivers: receiverNames(env, 'MESHSCOPE_UNAUTHENTICATED_RECEIVERS'),
     queryToken: env.MESHSCOPE_QUERY_TOKEN || undefined,
     maxQueuedItems: positiveInt(env, 'MESHSCOPE_MAX_QUEUED_ITEMS', 200_000),
     maxRequestBytes: positiveInt(env, 'MESHSCOPE_MAX_REQUEST_BYTES', 20 * MIB),
@@ -212,6 +218,15 @@ function urlList(env: Env, name: string): string[] {
     }
   }
   return urls;
+}
+
+function receiverNames(env: Env, name: string): ReadonlySet<ReceiverName> {
+  const raw = env[name] ?? '';
+  const names = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const receiver of names) {
+    if (!(RECEIVER_NAMES as readonly string[]).includes(receiver)) fail(name, raw, `comma-separated receiver names: ${RECEIVER_NAMES.join(', ')}`);
+  }
+  return new Set(names as ReceiverName[]);
 }
 
 function storageKind(env: Env): 'sqlite' {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { getJson, startHub, waitFor } from './harness.js';
 import { exportSpans, recordCheckoutTrace } from './sdk-fixtures.js';
@@ -77,6 +78,22 @@ test('with tokens set, ingest and queries require them; probes do not', async ()
     const { status, body } = await getJson(`${queryUrl}/api/traces/${recorded.traceId}`, { Authorization: 'Bearer q-secret' });
     assert.equal(status, 200);
     assert.equal(body.data[0].spans.length, 4);
+  } finally {
+    await hub.stop({ removeData: true });
+  }
+});
+
+test('a receiver listed in MESHSCOPE_UNAUTHENTICATED_RECEIVERS takes data without the token; the others still refuse', async () => {
+  const hub = await startHub({
+    env: { MESHSCOPE_HOST: '0.0.0.0', MESHSCOPE_INGEST_TOKEN: 'in-secret', MESHSCOPE_QUERY_TOKEN: 'q-secret', MESHSCOPE_UNAUTHENTICATED_RECEIVERS: 'zipkin' },
+  });
+  try {
+    const local = (url: string) => url.replace('0.0.0.0', '127.0.0.1');
+    const recorded = recordCheckoutTrace('envoy');
+    await exportSpans(new ZipkinExporter({ url: `${local(hub.zipkinUrl)}/api/v2/spans` }), recorded.all);
+    await assert.rejects(exportSpans(new OTLPTraceExporter({ url: `${local(hub.otlpHttpUrl)}/v1/traces` }), recorded.all), /401|Unauthorized|export failed/);
+    const { body } = await getJson(`${local(hub.queryUrl)}/api/traces/${recorded.traceId}`, { Authorization: 'Bearer q-secret' });
+    assert.equal(body.data[0].spans.length, 4, 'the Zipkin spans were stored');
   } finally {
     await hub.stop({ removeData: true });
   }
