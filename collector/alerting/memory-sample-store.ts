@@ -2,11 +2,17 @@
 // series and what rules write (recorded series, ALERTS) are read back by the same PromQL engine.
 
 import type { PrometheusSample } from '../storage/api.js';
-import { labelsMatch, type LabelMatcher, type Sample, type Series, type SeriesSource } from '../../query-api/promql/series-source.js';
+import { inWindow, seriesOf, type Sample } from '../../query-api/promql/memory-series-source.js';
+import { labelsMatch, type LabelMatcher, type Series, type SeriesSource } from '../../query-api/promql/series-source.js';
 import { labelSetKey } from './rule-query.js';
 
+interface StoredSeries {
+  labels: Record<string, string>;
+  valuesByTimeMs: Map<number, number>;
+}
+
 export class MemorySampleStore implements SeriesSource {
-  private readonly series = new Map<string, Series>();
+  private readonly series = new Map<string, StoredSeries>();
   /** Every sample written through writeSamples, in order. */
   readonly written: PrometheusSample[] = [];
 
@@ -14,13 +20,8 @@ export class MemorySampleStore implements SeriesSource {
   add(labels: Record<string, string>, samples: Sample[]): this {
     const key = labelSetKey(labels);
     let series = this.series.get(key);
-    if (!series) this.series.set(key, (series = { labels: { ...labels }, samples: [] }));
-    for (const sample of samples) {
-      const existing = series.samples.findIndex((s) => s.timestampMs === sample.timestampMs);
-      if (existing >= 0) series.samples.splice(existing, 1);
-      series.samples.push({ ...sample });
-    }
-    series.samples.sort((a, b) => a.timestampMs - b.timestampMs);
+    if (!series) this.series.set(key, (series = { labels: { ...labels }, valuesByTimeMs: new Map() }));
+    for (const sample of samples) series.valuesByTimeMs.set(sample.timestampMs, sample.value);
     return this;
   }
 
@@ -33,10 +34,11 @@ export class MemorySampleStore implements SeriesSource {
 
   async select(matchers: LabelMatcher[], startMs: number, endMs: number): Promise<Series[]> {
     const result: Series[] = [];
-    for (const series of this.series.values()) {
-      if (!labelsMatch(matchers, series.labels)) continue;
-      const samples = series.samples.filter((s) => s.timestampMs >= startMs && s.timestampMs <= endMs).map((s) => ({ ...s }));
-      if (samples.length > 0) result.push({ labels: { ...series.labels }, samples });
+    for (const stored of this.series.values()) {
+      if (!labelsMatch(matchers, stored.labels)) continue;
+      const samples = [...stored.valuesByTimeMs].map(([timestampMs, value]) => ({ timestampMs, value }));
+      const window = inWindow(seriesOf(stored.labels, samples), startMs, endMs);
+      if (window.values.length > 0) result.push(window);
     }
     return result;
   }

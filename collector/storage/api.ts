@@ -219,17 +219,21 @@ export interface LabelMatcher {
   value: string;
 }
 
-/** A sample of a series read back: the series' labels are on the Series. */
-export interface SeriesSample {
-  timestampMs: number;
-  value: number;
+/**
+ * Samples as two parallel typed arrays rather than one object per sample: a range query reads hundreds
+ * of thousands of samples, and as objects they cost more in garbage collection than in evaluation.
+ */
+export interface SampleArrays {
+  /** Sample times, ascending, one sample per timestamp; as long as `values`. */
+  timestampsMs: Float64Array;
+  /** Sample values (NaN included): values[i] was taken at timestampsMs[i]. */
+  values: Float64Array;
 }
 
-export interface Series {
+/** A series read back. */
+export interface Series extends SampleArrays {
   /** All labels, including `__name__`. */
   labels: Record<string, string>;
-  /** Sorted by timestampMs ascending, one sample per timestamp. */
-  samples: SeriesSample[];
 }
 
 export interface SelectHints {

@@ -197,7 +197,11 @@ export class MemoryStorage implements Storage {
       const samples = samplesInWindow(stored, startMs, endMs).slice(0, budget);
       if (samples.length === 0) continue;
       budget -= samples.length;
-      result.push({ labels: { ...stored.labels }, samples });
+      result.push({
+        labels: { ...stored.labels },
+        timestampsMs: Float64Array.from(samples, ([timestampMs]) => timestampMs),
+        values: Float64Array.from(samples, ([, value]) => value),
+      });
     }
     return result;
   }
@@ -338,11 +342,11 @@ function spanMatches(span: Span, query: TraceQuery): boolean {
   );
 }
 
-function samplesInWindow(stored: StoredSeries, startMs: number, endMs: number): Series['samples'] {
+/** [timestampMs, value] pairs in time order. */
+function samplesInWindow(stored: StoredSeries, startMs: number, endMs: number): [number, number][] {
   return [...stored.valuesByTimeMs]
     .filter(([timestampMs]) => timestampMs >= startMs && timestampMs <= endMs)
-    .sort((a, b) => a[0] - b[0])
-    .map(([timestampMs, value]) => ({ timestampMs, value }));
+    .sort((a, b) => a[0] - b[0]);
 }
 
 function byStartTime(a: Span, b: Span): number {

@@ -3,7 +3,7 @@
 // reads two day partitions.
 import assert from 'node:assert/strict';
 import { MeshscopeError } from '../errors.js';
-import type { LabelMatcher, MetricReader, PrometheusSample, StorageWriter } from './api.js';
+import type { LabelMatcher, MetricReader, PrometheusSample, Series, StorageWriter } from './api.js';
 
 /** 2026-11-27T00:00:00Z: the first day's samples are before it, the second day's at or after it. */
 export const MIDNIGHT_MS = Date.UTC(2026, 10, 27);
@@ -52,6 +52,15 @@ export async function writeMetricFixture(writer: StorageWriter): Promise<void> {
   });
 }
 
+/** The Series select() returns for these [offset seconds, value] points. */
+function seriesOf(labels: Record<string, string>, points: [number, number][]): Series {
+  return {
+    labels,
+    timestampsMs: Float64Array.from(points, ([offsetSeconds]) => MIDNIGHT_MS + offsetSeconds * S),
+    values: Float64Array.from(points, ([, value]) => value),
+  };
+}
+
 function m(name: string, op: LabelMatcher['op'], value: string): LabelMatcher {
   return { name, op, value };
 }
@@ -88,17 +97,17 @@ export const METRIC_READER_CASES: MetricReaderCase[] = [
   {
     name: 'samples across two days; the rewritten sample keeps the last value',
     run: (r) => r.select([NAME_HTTP, m('instance', '=', 'a')], FROM, TO),
-    expected: [{ labels: A, samples: [[-30, 1], [-15, 2], [0, 30], [15, 4]].map(([t, value]) => ({ timestampMs: MIDNIGHT_MS + t * S, value })) }],
+    expected: [seriesOf(A, [[-30, 1], [-15, 2], [0, 30], [15, 4]])],
   },
   {
     name: 'window bounds are inclusive',
-    run: async (r) => (await r.select([NAME_HTTP, m('instance', '=', 'a')], MIDNIGHT_MS - 15 * S, MIDNIGHT_MS))[0].samples.length,
+    run: async (r) => (await r.select([NAME_HTTP, m('instance', '=', 'a')], MIDNIGHT_MS - 15 * S, MIDNIGHT_MS))[0].values.length,
     expected: 2,
   },
   {
     name: 'NaN survives storage',
     run: (r) => r.select([m('__name__', '=', 'up')], FROM, TO),
-    expected: [{ labels: D, samples: [{ timestampMs: MIDNIGHT_MS - 15 * S, value: 1 }, { timestampMs: MIDNIGHT_MS, value: NaN }] }],
+    expected: [seriesOf(D, [[-15, 1], [0, NaN]])],
   },
   {
     name: 'maxSamples: reading stops after maxSamples + 1, so the engine sees the overflow',
@@ -106,7 +115,7 @@ export const METRIC_READER_CASES: MetricReaderCase[] = [
       const counts = [];
       for (const maxSamples of [0, 3, 5, 7]) {
         const series = await r.select([NAME_HTTP], FROM, TO, { maxSamples });
-        counts.push(series.reduce((total, s) => total + s.samples.length, 0));
+        counts.push(series.reduce((total, s) => total + s.values.length, 0));
       }
       return counts;
     },

@@ -141,7 +141,7 @@ export async function logDaysPresent(storage: Storage): Promise<number[]> {
 export async function metricDaysPresent(storage: Storage): Promise<number[]> {
   const matchers: LabelMatcher[] = [{ name: '__name__', op: '=', value: 'requests_total' }];
   const series = await storage.metrics.select(matchers, WHOLE_RANGE_MS[0], WHOLE_RANGE_MS[1]);
-  return series.flatMap((s) => s.samples.map((sample) => sample.value));
+  return series.flatMap((s) => [...s.values]);
 }
 
 export async function edgeDaysPresent(storage: Storage): Promise<number[]> {
@@ -269,7 +269,10 @@ export const retentionCases: [string, (open: () => Promise<Storage>) => Promise<
       assert.deepEqual(await traceDaysPresent(storage), [0, 1, 2]);
       assert.deepEqual(await logDaysPresent(storage), [0, 1, 2]);
       const old = await storage.metrics.select([{ name: '__name__', op: '=', value: 'old_only' }], ...WHOLE_RANGE_MS);
-      assert.deepEqual(old.map((s) => s.samples), [[{ timestampMs: DAYS_MS[0] + NOON_MS, value: 7 }]]);
+      assert.deepEqual(
+        old.map((s) => [[...s.timestampsMs], [...s.values]]),
+        [[[DAYS_MS[0] + NOON_MS], [7]]],
+      );
       await storage.shutdown();
     },
   ],

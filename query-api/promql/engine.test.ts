@@ -424,3 +424,20 @@ test('log2 and log10 follow Go: exact powers of two, subnormals, zero and negati
   ]);
   assert.deepEqual(vectorLines(await engine.evaluateInstant('log10(x{i="3"})', 0)), [`{i="3"} => ${Math.log(8) * Math.LOG10E}`]);
 });
+
+test('range selections that hold no samples at some steps leave those series out there', async () => {
+  const engine = engineWith((s) =>
+    s.add({ __name__: 'x', id: 'a' }, perMinute(1, 2)).add({ __name__: 'x', id: 'b' }, perMinute(undefined, undefined, undefined, 3, 4)),
+  );
+  assert.deepEqual(await engine.evaluateRange('count_over_time(x[1m])', 0, 5 * MINUTE, MINUTE), {
+    resultType: 'matrix',
+    result: [
+      { metric: { id: 'a' }, values: [[0, '1'], [60, '1']] },
+      { metric: { id: 'b' }, values: [[180, '1'], [240, '1']] },
+    ],
+  });
+  assert.deepEqual(await engine.evaluateRange('absent_over_time(x[1m])', 0, 5 * MINUTE, MINUTE), {
+    resultType: 'matrix',
+    result: [{ metric: {}, values: [[120, '1'], [300, '1']] }],
+  });
+});

@@ -16,7 +16,7 @@ import {
   type Bucket,
   type Compatibility,
 } from './math.js';
-import type { LabelMatcher, Sample } from './series-source.js';
+import type { LabelMatcher, SampleArrays } from './series-source.js';
 import { anchoredRegExp } from './series-source.js';
 import {
   dropLabels,
@@ -27,6 +27,7 @@ import {
   type InstantSample,
   type Labels,
   type MatrixValue,
+  type RangeSeries,
   type Value,
   type VectorValue,
 } from './values.js';
@@ -67,20 +68,22 @@ function stringArg(call: FunctionCall, index: number): string {
   return arg?.kind === 'string' ? arg.value : '';
 }
 
+/** A function of one series' samples [lo, hi) in the window (never empty); undefined: no answer. */
+type RangeFunction = (samples: SampleArrays, lo: number, hi: number, matrix: MatrixValue, call: FunctionCall) => number | undefined;
+
 /** Applies fn to each series of the range argument; series where fn has no answer are left out. */
-function overRange(
-  fn: (samples: Sample[], matrix: MatrixValue, call: FunctionCall) => number | undefined,
-  keepMetricName = false,
-  matrixIndex = 0,
-): FunctionImpl {
+function overRange(fn: RangeFunction, keepMetricName = false, matrixIndex = 0): FunctionImpl {
   return (call) => {
     const matrix = matrixArg(call, matrixIndex);
     const out: InstantSample[] = [];
-    for (const series of matrix.series) {
-      if (series.samples.length === 0) continue;
-      const value = fn(series.samples, matrix, call);
-      if (value === undefined) continue;
-      out.push({ labels: keepMetricName ? series.labels : dropMetricName(series.labels), value });
+    const { series, starts, ends } = matrix;
+    for (let i = 0; i < series.length; i++) {
+      const lo = starts[i] as number;
+      const hi = ends[i] as number;
+      if (hi <= lo) continue;
+      const range = series[i] as RangeSeries;
+      const value = fn(range, lo, hi, matrix, call);
+      if (value !== undefined) out.push({ labels: keepMetricName ? range.labels : dropMetricName(range.labels), value });
     }
     return vectorOf(out);
   };
@@ -93,47 +96,51 @@ function perSample(fn: (value: number, call: FunctionCall) => number): FunctionI
 }
 
 function rateLike(isCounter: boolean, isRate: boolean): FunctionImpl {
-  return overRange((samples, matrix, call) =>
-    extrapolatedRate(samples, matrix, isCounter, isRate, call.compatibility),
+  return overRange((samples, lo, hi, matrix, call) =>
+    extrapolatedRate(samples, lo, hi, matrix, isCounter, isRate, call.compatibility),
   );
 }
-
-const values = (samples: Sample[]) => samples.map((s) => s.value);
 
 const IMPLEMENTATIONS: Record<string, FunctionImpl> = {
   rate: rateLike(true, true),
   increase: rateLike(true, false),
   delta: rateLike(false, false),
-  irate: overRange((samples) => instantRate(samples, true)),
-  idelta: overRange((samples) => instantRate(samples, false)),
-  changes: overRange((samples) => countTransitions(samples, (prev, cur) => !(cur === prev || (Number.isNaN(cur) && Number.isNaN(prev))))),
-  resets: overRange((samples) => countTransitions(samples, (prev, cur) => cur < prev)),
-  avg_over_time: overRange((samples) => kahanMean(values(samples))),
-  sum_over_time: overRange((samples) => kahanSum(values(samples))),
-  count_over_time: overRange((samples) => samples.length),
-  min_over_time: overRange((samples) => values(samples).reduce((min, v) => (v < min || Number.isNaN(min) ? v : min))),
-  max_over_time: overRange((samples) => values(samples).reduce((max, v) => (v > max || Number.isNaN(max) ? v : max))),
-  last_over_time: overRange((samples) => (samples[samples.length - 1] as Sample).value, true),
+  irate: overRange((samples, lo, hi) => instantRate(samples, lo, hi, true)),
+  idelta: overRange((samples, lo, hi) => instantRate(samples, lo, hi, false)),
+  changes: overRange((samples, lo, hi) =>
+    countTransitions(samples.values, lo, hi, (prev, cur) => !(cur === prev || (Number.isNaN(cur) && Number.isNaN(prev)))),
+  ),
+  resets: overRange((samples, lo, hi) => countTransitions(samples.values, lo, hi, (prev, cur) => cur < prev)),
+  avg_over_time: overRange((samples, lo, hi) => kahanMean(samples.values, lo, hi)),
+  sum_over_time: overRange((samples, lo, hi) => kahanSum(samples.values, lo, hi)),
+  count_over_time: overRange((_samples, lo, hi) => hi - lo),
+  min_over_time: overRange((samples, lo, hi) => extremum(samples.values, lo, hi, (v, min) => v < min)),
+  max_over_time: overRange((samples, lo, hi) => extremum(samples.values, lo, hi, (v, max) => v > max)),
+  last_over_time: overRange((samples, _lo, hi) => samples.values[hi - 1] as number, true),
   present_over_time: overRange(() => 1),
-  quantile_over_time: overRange((samples, _m, call) => quantile(scalarArg(call, 0), values(samples)), false, 1),
-  stdvar_over_time: overRange((samples) => kahanVariance(values(samples))),
-  stddev_over_time: overRange((samples) => Math.sqrt(kahanVariance(values(samples)))),
+  quantile_over_time: overRange((samples, lo, hi, _m, call) => quantile(scalarArg(call, 0), samples.values, lo, hi), false, 1),
+  stdvar_over_time: overRange((samples, lo, hi) => kahanVariance(samples.values, lo, hi)),
+  stddev_over_time: overRange((samples, lo, hi) => Math.sqrt(kahanVariance(samples.values, lo, hi))),
   // deriv anchors x at the first sample and predict_linear at the evaluation time, as Prometheus does.
-  deriv: overRange((samples) => (samples.length < 2 ? undefined : linearRegression(samples, (samples[0] as Sample).timestampMs).slope)),
-  predict_linear: overRange((samples, _m, call) => {
-    if (samples.length < 2) return undefined;
-    const { slope, intercept } = linearRegression(samples, call.timeMs);
+  deriv: overRange((samples, lo, hi) =>
+    hi - lo < 2 ? undefined : linearRegression(samples, lo, hi, samples.timestampsMs[lo] as number).slope,
+  ),
+  predict_linear: overRange((samples, lo, hi, _m, call) => {
+    if (hi - lo < 2) return undefined;
+    const { slope, intercept } = linearRegression(samples, lo, hi, call.timeMs);
     return slope * scalarArg(call, 1) + intercept;
   }),
-  double_exponential_smoothing: overRange((samples, _m, call) => {
+  double_exponential_smoothing: overRange((samples, lo, hi, _m, call) => {
     const sf = scalarArg(call, 1);
     const tf = scalarArg(call, 2);
     if (!(sf > 0 && sf < 1)) throw executionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFixed(sf)}`);
     if (!(tf > 0 && tf < 1)) throw executionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${goFixed(tf)}`);
-    return holtWinters(values(samples), sf, tf);
+    return holtWinters(samples.values, lo, hi, sf, tf);
   }),
-  absent_over_time: (call) =>
-    matrixArg(call, 0).series.some((s) => s.samples.length > 0) ? vectorOf([]) : absentResult(call),
+  absent_over_time: (call) => {
+    const { starts, ends } = matrixArg(call, 0);
+    return starts.some((lo, i) => (ends[i] as number) > lo) ? vectorOf([]) : absentResult(call);
+  },
   absent: (call) => (vectorArg(call, 0).length > 0 ? vectorOf([]) : absentResult(call)),
   histogram_quantile: histogramQuantile,
   abs: perSample(Math.abs),
@@ -258,12 +265,25 @@ function goFixed(value: number): string {
   return value.toFixed(6);
 }
 
-function countTransitions(samples: Sample[], counts: (previous: number, current: number) => boolean): number {
+function countTransitions(values: Float64Array, lo: number, hi: number, counts: (previous: number, current: number) => boolean): number {
   let total = 0;
-  for (let i = 1; i < samples.length; i++) {
-    if (counts((samples[i - 1] as Sample).value, (samples[i] as Sample).value)) total++;
+  for (let i = lo + 1; i < hi; i++) {
+    if (counts(values[i - 1] as number, values[i] as number)) total++;
   }
   return total;
+}
+
+/**
+ * min_over_time and max_over_time: the first value, replaced by each later one that `beats` it; a NaN
+ * is always replaced, so NaN wins only when every value is NaN (as in Prometheus).
+ */
+function extremum(values: Float64Array, lo: number, hi: number, beats: (value: number, best: number) => boolean): number {
+  let best = values[lo] as number;
+  for (let i = lo + 1; i < hi; i++) {
+    const value = values[i] as number;
+    if (beats(value, best) || Number.isNaN(best)) best = value;
+  }
+  return best;
 }
 
 /** Ascending with NaN first, as Prometheus' sort() orders. */

@@ -1,7 +1,8 @@
 // Numeric kernels with Prometheus' exact semantics (promql/functions.go and promql/quantile.go), kept
-// free of evaluator state so each edge case can be unit-tested directly.
+// free of evaluator state so each edge case can be unit-tested directly. Range kernels read the index
+// range [lo, hi) of a series' sample arrays, so a range selection needs no copy of its samples.
 
-import type { Sample } from './series-source.js';
+import type { SampleArrays } from './series-source.js';
 
 /**
  * Prometheus 3 made range selections and the lookback window left-open and reordered rate()'s
@@ -19,31 +20,35 @@ export interface RateWindow {
  * unless the series seems to start or end inside it, and never below a counter's zero point.
  */
 export function extrapolatedRate(
-  samples: readonly Sample[],
+  samples: SampleArrays,
+  lo: number,
+  hi: number,
   window: RateWindow,
   isCounter: boolean,
   isRate: boolean,
   compatibility: Compatibility,
 ): number | undefined {
-  if (samples.length < 2) return undefined;
-  const first = samples[0] as Sample;
-  const last = samples[samples.length - 1] as Sample;
-  let result = last.value - first.value;
+  if (hi - lo < 2) return undefined;
+  const { timestampsMs, values } = samples;
+  const firstValue = values[lo] as number;
+  const firstMs = timestampsMs[lo] as number;
+  const lastMs = timestampsMs[hi - 1] as number;
+  let result = (values[hi - 1] as number) - firstValue;
   // Added one reset at a time, in Prometheus' order, so that several resets round as they do there.
   if (isCounter) {
-    for (let i = 1; i < samples.length; i++) {
-      const previous = (samples[i - 1] as Sample).value;
-      if ((samples[i] as Sample).value < previous) result += previous;
+    for (let i = lo + 1; i < hi; i++) {
+      const previous = values[i - 1] as number;
+      if ((values[i] as number) < previous) result += previous;
     }
   }
-  let durationToStart = (first.timestampMs - window.rangeStartMs) / 1000;
-  let durationToEnd = (window.rangeEndMs - last.timestampMs) / 1000;
-  const sampledInterval = (last.timestampMs - first.timestampMs) / 1000;
-  const averageInterval = sampledInterval / (samples.length - 1);
+  let durationToStart = (firstMs - window.rangeStartMs) / 1000;
+  let durationToEnd = (window.rangeEndMs - lastMs) / 1000;
+  const sampledInterval = (lastMs - firstMs) / 1000;
+  const averageInterval = sampledInterval / (hi - lo - 1);
   const threshold = averageInterval * 1.1;
   const rangeSeconds = (window.rangeEndMs - window.rangeStartMs) / 1000;
   // How long before the first sample the counter would have been zero (Infinity: no such clamp).
-  const toZero = isCounter && result > 0 && first.value >= 0 ? sampledInterval * (first.value / result) : Infinity;
+  const toZero = isCounter && result > 0 && firstValue >= 0 ? sampledInterval * (firstValue / result) : Infinity;
 
   if (compatibility === 'prometheus2') {
     // 2.x clamps to the zero point before deciding whether to extrapolate at all.
@@ -60,23 +65,29 @@ export function extrapolatedRate(
 }
 
 /** irate() and idelta(): from the last two samples only. */
-export function instantRate(samples: readonly Sample[], isRate: boolean): number | undefined {
-  if (samples.length < 2) return undefined;
-  const last = samples[samples.length - 1] as Sample;
-  const previous = samples[samples.length - 2] as Sample;
-  const counterReset = isRate && last.value < previous.value;
-  const change = counterReset ? last.value : last.value - previous.value;
-  const intervalMs = last.timestampMs - previous.timestampMs;
+export function instantRate(samples: SampleArrays, lo: number, hi: number, isRate: boolean): number | undefined {
+  if (hi - lo < 2) return undefined;
+  const { timestampsMs, values } = samples;
+  const last = values[hi - 1] as number;
+  const previous = values[hi - 2] as number;
+  const counterReset = isRate && last < previous;
+  const change = counterReset ? last : last - previous;
+  const intervalMs = (timestampsMs[hi - 1] as number) - (timestampsMs[hi - 2] as number);
   if (intervalMs === 0) return undefined;
   return isRate ? change / (intervalMs / 1000) : change;
 }
 
-/** quantile() and quantile_over_time(): linear interpolation between closest ranks (φ-quantile). */
-export function quantile(q: number, values: readonly number[]): number {
-  if (values.length === 0 || Number.isNaN(q)) return NaN;
+/**
+ * quantile() and quantile_over_time(): linear interpolation between closest ranks (φ-quantile) of
+ * values[lo, hi).
+ */
+export function quantile(q: number, values: ArrayLike<number>, lo = 0, hi = values.length): number {
+  if (hi <= lo || Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
-  const sorted = [...values].sort(compareNaNFirst);
+  const sorted: number[] = [];
+  for (let i = lo; i < hi; i++) sorted.push(values[i] as number);
+  sorted.sort(compareNaNFirst);
   const n = sorted.length;
   const rank = q * (n - 1);
   const lower = Math.max(0, Math.floor(rank));
@@ -193,37 +204,42 @@ function kahanSumInc(increment: number, sum: number, compensation: number): [num
   return [total, compensation + lost];
 }
 
-/** sum_over_time: compensated summation, as Prometheus uses. */
-export function kahanSum(values: readonly number[]): number {
+/** sum_over_time: compensated summation of values[lo, hi), as Prometheus uses. */
+export function kahanSum(values: ArrayLike<number>, lo = 0, hi = values.length): number {
   let sum = 0;
   let compensation = 0;
-  for (const value of values) [sum, compensation] = kahanSumInc(value, sum, compensation);
+  for (let i = lo; i < hi; i++) [sum, compensation] = kahanSumInc(values[i] as number, sum, compensation);
   return !Number.isFinite(sum) && !Number.isNaN(sum) ? sum : sum + compensation;
 }
 
-/** avg_over_time: the incremental mean with compensated summation of its increments. */
-export function kahanMean(values: readonly number[]): number {
+/** avg_over_time: the incremental mean of values[lo, hi) with compensated summation of its increments. */
+export function kahanMean(values: ArrayLike<number>, lo = 0, hi = values.length): number {
   let mean = 0;
   let compensation = 0;
-  values.forEach((value, i) => {
-    const count = i + 1;
+  for (let i = lo; i < hi; i++) {
+    const value = values[i] as number;
+    const count = i - lo + 1;
     if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
       const sameSignInf = !Number.isFinite(value) && !Number.isNaN(value) && mean > 0 === value > 0;
-      if (sameSignInf || Number.isFinite(value)) return;
+      if (sameSignInf || Number.isFinite(value)) continue;
     }
     [mean, compensation] = kahanSumInc(value / count - mean / count, mean, compensation);
-  });
+  }
   return !Number.isFinite(mean) && !Number.isNaN(mean) ? mean : mean + compensation;
 }
 
-/** stdvar_over_time: Welford's method with both running sums compensated, as Prometheus computes it. */
-export function kahanVariance(values: readonly number[]): number {
+/**
+ * stdvar_over_time: Welford's method over values[lo, hi) with both running sums compensated, as
+ * Prometheus computes it.
+ */
+export function kahanVariance(values: ArrayLike<number>, lo = 0, hi = values.length): number {
   let count = 0;
   let mean = 0;
   let meanCompensation = 0;
   let aux = 0;
   let auxCompensation = 0;
-  for (const value of values) {
+  for (let i = lo; i < hi; i++) {
+    const value = values[i] as number;
     count++;
     const delta = value - (mean + meanCompensation);
     [mean, meanCompensation] = kahanSumInc(delta / count, mean, meanCompensation);
@@ -233,12 +249,18 @@ export function kahanVariance(values: readonly number[]): number {
 }
 
 /**
- * Least-squares line through the samples (deriv, predict_linear): the slope per second and the value
- * at interceptTimeMs. x is measured from interceptTimeMs so that epoch-sized times keep their precision.
- * A constant series has slope 0 (NaN if the constant is infinite), as in Prometheus.
+ * Least-squares line through the samples [lo, hi) (deriv, predict_linear; at least one): the slope per
+ * second and the value at interceptTimeMs. x is measured from interceptTimeMs so that epoch-sized times
+ * keep their precision. A constant series has slope 0 (NaN if the constant is infinite), as in Prometheus.
  */
-export function linearRegression(samples: readonly Sample[], interceptTimeMs: number): { slope: number; intercept: number } {
-  const initial = (samples[0] as Sample).value;
+export function linearRegression(
+  samples: SampleArrays,
+  lo: number,
+  hi: number,
+  interceptTimeMs: number,
+): { slope: number; intercept: number } {
+  const { timestampsMs, values } = samples;
+  const initial = values[lo] as number;
   let constant = true;
   let n = 0;
   let sumX = 0;
@@ -249,13 +271,14 @@ export function linearRegression(samples: readonly Sample[], interceptTimeMs: nu
   let cXY = 0;
   let sumX2 = 0;
   let cX2 = 0;
-  for (const sample of samples) {
-    if (constant && n > 0 && sample.value !== initial) constant = false;
+  for (let i = lo; i < hi; i++) {
+    const value = values[i] as number;
+    if (constant && n > 0 && value !== initial) constant = false;
     n++;
-    const x = (sample.timestampMs - interceptTimeMs) / 1000;
+    const x = ((timestampsMs[i] as number) - interceptTimeMs) / 1000;
     [sumX, cX] = kahanSumInc(x, sumX, cX);
-    [sumY, cY] = kahanSumInc(sample.value, sumY, cY);
-    [sumXY, cXY] = kahanSumInc(x * sample.value, sumXY, cXY);
+    [sumY, cY] = kahanSumInc(value, sumY, cY);
+    [sumXY, cXY] = kahanSumInc(x * value, sumXY, cXY);
     [sumX2, cX2] = kahanSumInc(x * x, sumX2, cX2);
   }
   if (constant) {
@@ -272,18 +295,18 @@ export function linearRegression(samples: readonly Sample[], interceptTimeMs: nu
 }
 
 /**
- * holt_winters(): double exponential smoothing with smoothing factor sf and trend factor tf (both
- * checked by the caller to lie in (0, 1)); the trend starts as the first difference.
+ * holt_winters(): double exponential smoothing of values[lo, hi) with smoothing factor sf and trend
+ * factor tf (both checked by the caller to lie in (0, 1)); the trend starts as the first difference.
  */
-export function holtWinters(values: readonly number[], sf: number, tf: number): number | undefined {
-  if (values.length < 2) return undefined;
+export function holtWinters(values: ArrayLike<number>, lo: number, hi: number, sf: number, tf: number): number | undefined {
+  if (hi - lo < 2) return undefined;
   let previousSmoothed = 0;
-  let smoothed = values[0] as number;
-  let trend = (values[1] as number) - smoothed;
-  for (let i = 1; i < values.length; i++) {
+  let smoothed = values[lo] as number;
+  let trend = (values[lo + 1] as number) - smoothed;
+  for (let i = lo + 1; i < hi; i++) {
     const scaledValue = sf * (values[i] as number);
     // The first step keeps the initial trend; later ones blend in the last change of the smoothed value.
-    if (i > 1) trend = tf * (smoothed - previousSmoothed) + (1 - tf) * trend;
+    if (i > lo + 1) trend = tf * (smoothed - previousSmoothed) + (1 - tf) * trend;
     const scaledLevel = (1 - sf) * (smoothed + trend);
     previousSmoothed = smoothed;
     smoothed = scaledValue + scaledLevel;

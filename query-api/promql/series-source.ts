@@ -4,14 +4,14 @@
 
 import type { LabelMatcher, SelectHints, Series } from '../../collector/storage/api.js';
 
-export type { LabelMatcher, MatchOp, SelectHints, Series, SeriesSample as Sample } from '../../collector/storage/api.js';
+export type { LabelMatcher, MatchOp, SampleArrays, SelectHints, Series } from '../../collector/storage/api.js';
 export { anchoredRegExp, labelsMatch, matcherMatches } from '../../collector/storage/series-match.js';
 
 export interface SeriesSource {
   /**
    * Every series whose labels satisfy all matchers (a missing label matches as ""), with its samples in
-   * [startMs, endMs] inclusive. Series without samples in the window may be omitted. Returned objects are
-   * the caller's to keep: the engine does not mutate them.
+   * [startMs, endMs] inclusive (parallel arrays in time order). Series without samples in the window may
+   * be omitted. Returned objects and arrays are the caller's to keep: the engine does not mutate them.
    */
   select(matchers: LabelMatcher[], startMs: number, endMs: number, hints?: SelectHints): Promise<Series[]>;
 }

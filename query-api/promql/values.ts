@@ -1,6 +1,6 @@
 // Values the evaluator passes between nodes, and the label-set helpers Prometheus' semantics rely on.
 
-import type { Sample } from './series-source.js';
+import type { SampleArrays } from './series-source.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -13,9 +13,9 @@ export interface InstantSample {
   sampleTimeMs?: number;
 }
 
-export interface RangeSeries {
+/** A series' samples as parallel arrays in time order: a stored series, or one a subquery computed. */
+export interface RangeSeries extends SampleArrays {
   labels: Labels;
-  samples: Sample[];
 }
 
 export type Value =
@@ -24,7 +24,13 @@ export type Value =
   | { kind: 'vector'; samples: InstantSample[] }
   | {
       kind: 'matrix';
-      series: RangeSeries[];
+      /**
+       * series[i]'s samples in the window are the indices [starts[i], ends[i]) of its arrays, possibly
+       * none: a range selection points into the stored series at every step instead of copying them.
+       */
+      series: readonly RangeSeries[];
+      starts: Uint32Array;
+      ends: Uint32Array;
       /** The selected window, which rate()'s extrapolation needs. */
       rangeStartMs: number;
       rangeEndMs: number;

@@ -2,7 +2,7 @@
 // can load exactly the data promtool loads.
 
 import { parsePromql } from '../../query-api/promql/parser.js';
-import type { Sample } from '../../query-api/promql/series-source.js';
+import type { Sample } from '../../query-api/promql/memory-series-source.js';
 
 const UNSIGNED = String.raw`(?:Inf|inf|NaN|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)`;
 const NUMBER = `[-+]?${UNSIGNED}`;

@@ -67,7 +67,7 @@ async function timeSelect(storage: SqliteStorage, label: string, matchers: Label
     const result = await storage.metrics.select(matchers, START_MS, START_MS + STEPS * STEP_MS);
     timings.push(performance.now() - started);
     series = result.length;
-    samples = result.reduce((total, s) => total + s.samples.length, 0);
+    samples = result.reduce((total, s) => total + s.values.length, 0);
   }
   const first = timings[0];
   timings.sort((a, b) => a - b);

@@ -35,7 +35,7 @@ test('sqlite store metrics: series survive a restart and keep their ids', async 
     await second.writer.write({ spans: [], logs: [], edges: [], metricMetadata: [], samples: [{ labels, timestampMs: MIDNIGHT_MS + 1, value: 2 }] });
     const series = await second.metrics.select([{ name: 'job', op: '=', value: 'api' }], MIDNIGHT_MS, MIDNIGHT_MS + 1);
     await second.shutdown();
-    assert.deepEqual(series, [{ labels, samples: [{ timestampMs: MIDNIGHT_MS, value: 1 }, { timestampMs: MIDNIGHT_MS + 1, value: 2 }] }]);
+    assert.deepEqual(series, [{ labels, timestampsMs: Float64Array.of(MIDNIGHT_MS, MIDNIGHT_MS + 1), values: Float64Array.of(1, 2) }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
