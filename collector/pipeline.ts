@@ -15,7 +15,7 @@ import type { SelfMetrics, Signal } from './telemetry/self-metrics.js';
 
 export interface ReceiverLabel {
   receiver: 'otlp' | 'zipkin' | 'jaeger';
-  transport: 'http' | 'grpc';
+  transport: 'http' | 'grpc' | 'udp';
 }
 
 /**
