@@ -1,12 +1,11 @@
 // Assembles the hub from its parts for one of three roles: all-in-one (ingest + query in one process),
 // collector (ingest only, health on the admin port) or query (read-only over the collector's data dir).
-import http, { type Server } from 'node:http';
+import http from 'node:http';
 import express from 'express';
-import type * as grpc from '@grpc/grpc-js';
 import { StoredAlertingApi } from './alerting/alerting-api.js';
 import { startAlerting, type Alerting } from './alerting/start-alerting.js';
-import { ConfigError, type Config, type ReceiverName } from './config/config.js';
-import { close, listen } from './http/server.js';
+import { type Config, type ReceiverName } from './config/config.js';
+import { grpcListener, httpListener, once, startListener, type Listener, type PortSetting } from './http/listeners.js';
 import { IngestPipeline } from './pipeline.js';
 import { ServiceGraphProcessor } from './processors/service-graph.js';
 import { DEFAULT_SPAN_LIMITS } from './processors/span-limits.js';
@@ -14,7 +13,7 @@ import { DeltaToCumulative } from './processors/prometheus-delta-to-cumulative.j
 import { RedMetrics } from './processors/span-metrics.js';
 import { MemoryBudget } from './receivers/memory-budget.js';
 import { createJaegerHttpServer } from './receivers/jaeger/http-receiver.js';
-import { bindGrpc, createOtlpGrpcServer, shutdownGrpc } from './receivers/otlp/grpc-receiver.js';
+import { createOtlpGrpcServer } from './receivers/otlp/grpc-receiver.js';
 import { createOtlpHttpServer } from './receivers/otlp/http-receiver.js';
 import { createZipkinHttpServer } from './receivers/zipkin/http-receiver.js';
 import type { Storage } from './storage/api.js';
@@ -149,45 +148,10 @@ async function startReceivers(config: Config, pipeline: IngestPipeline, metrics:
   };
 }
 
-/** The environment variable that set a port, and its value: named when binding fails. */
-type PortSetting = [variable: string, port: number];
-
-interface Listener {
-  bind(host: string, port: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-function httpListener(server: Server): Listener {
-  return { bind: async (host, port) => (await listen(server, host, port)).port, close: () => close(server) };
-}
-
-function grpcListener(server: grpc.Server): Listener {
-  return { bind: (host, port) => bindGrpc(server, host, port), close: () => shutdownGrpc(server) };
-}
-
-/** Binds and registers for shutdown; a failure names the setting, as configuration errors do. */
-async function startListener(listeners: Listener[], listener: Listener, host: string, [variable, port]: PortSetting): Promise<number> {
-  try {
-    const bound = await listener.bind(host, port);
-    listeners.push(listener);
-    return bound;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /address already in use/i.test((error as Error).message)
-      ? 'is already in use'
-      : `cannot be bound: ${(error as Error).message}`;
-    throw new ConfigError(`${variable} is '${port}'; ${host}:${port} ${reason}`);
-  }
-}
-
 function logAlerting(message: string): void {
   console.error(`[alerting] ${message}`);
 }
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= action());
 }

@@ -5,14 +5,13 @@
 import { createHash } from 'node:crypto';
 import http, { type Server } from 'node:http';
 import path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { ConfigError } from '../../collector/config/config.js';
-import { close, listen } from '../../collector/http/server.js';
+import { grpcListener, httpListener, once, startListener, type Listener } from '../../collector/http/listeners.js';
 import type { Attribute, Resource } from '../../collector/model/model.js';
 import { createJaegerHttpServer } from '../../collector/receivers/jaeger/http-receiver.js';
 import { JaegerUdpReceiver } from '../../collector/receivers/jaeger/udp-receiver.js';
 import { MemoryBudget } from '../../collector/receivers/memory-budget.js';
-import { bindGrpc, createOtlpGrpcServer, shutdownGrpc } from '../../collector/receivers/otlp/grpc-receiver.js';
+import { createOtlpGrpcServer } from '../../collector/receivers/otlp/grpc-receiver.js';
 import { createOtlpHttpServer } from '../../collector/receivers/otlp/http-receiver.js';
 import { createZipkinHttpServer } from '../../collector/receivers/zipkin/http-receiver.js';
 import type { DurableQueue } from '../queue/durable-queue.js';
@@ -202,38 +201,4 @@ function adminServer(metrics: AgentMetrics, isReady: () => boolean): Server {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('this port serves /ready, /healthz and /metrics\n');
     }
   });
-}
-
-/** The environment variable that set a port, and its value: named when binding fails. */
-type PortSetting = [variable: string, port: number];
-
-interface Listener {
-  bind(host: string, port: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-function httpListener(server: Server): Listener {
-  return { bind: async (host, port) => (await listen(server, host, port)).port, close: () => close(server) };
-}
-
-function grpcListener(server: grpc.Server): Listener {
-  return { bind: (host, port) => bindGrpc(server, host, port), close: () => shutdownGrpc(server) };
-}
-
-async function startListener(listeners: Listener[], listener: Listener, host: string, [variable, port]: PortSetting): Promise<number> {
-  try {
-    const bound = await listener.bind(host, port);
-    listeners.push(listener);
-    return bound;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /address already in use/i.test((error as Error).message)
-      ? 'is already in use'
-      : `cannot be bound: ${(error as Error).message}`;
-    throw new ConfigError(`${variable} is '${port}'; ${host}:${port} ${reason}`);
-  }
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= action());
 }

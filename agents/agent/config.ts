@@ -4,7 +4,18 @@
 // beside the service it serves.
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { ConfigError, isLoopback } from '../../collector/config/config.js';
+import { isLoopback } from '../../collector/config/config.js';
+import {
+  commaList,
+  fail,
+  isHttpUrl,
+  port,
+  positiveDurationMs,
+  positiveInt,
+  requireDistinctPorts,
+  urlList,
+  type Env,
+} from '../../collector/config/env-values.js';
 import type { Attribute } from '../../collector/model/model.js';
 
 export interface AgentPorts {
@@ -41,8 +52,6 @@ export interface AgentConfig {
   selfMetricsIntervalMs: number;
 }
 
-type Env = Record<string, string | undefined>;
-
 const MIB = 1024 * 1024;
 
 /**
@@ -76,10 +85,10 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     maxRequestBytes: positiveInt(env, 'MESHSCOPE_MAX_REQUEST_BYTES', 20 * MIB),
     resourceAttributes: resourceAttributes(env),
     serviceName: env.MESHSCOPE_SERVICE_NAME || undefined,
-    logFiles: list(env.MESHSCOPE_LOG_FILES),
+    logFiles: commaList(env.MESHSCOPE_LOG_FILES),
     scrapeTargets: scrapeTargets(env),
-    scrapeIntervalMs: durationMs(env, 'MESHSCOPE_SCRAPE_INTERVAL', 15_000),
-    selfMetricsIntervalMs: durationMs(env, 'MESHSCOPE_AGENT_METRICS_INTERVAL', 15_000),
+    scrapeIntervalMs: positiveDurationMs(env, 'MESHSCOPE_SCRAPE_INTERVAL', 15_000),
+    selfMetricsIntervalMs: positiveDurationMs(env, 'MESHSCOPE_AGENT_METRICS_INTERVAL', 15_000),
   };
   if (!isLoopback(host) && !config.listenerToken) {
     fail('MESHSCOPE_AGENT_INGEST_TOKEN', '', `a bearer token, required when MESHSCOPE_AGENT_HOST (${host}) is not loopback`);
@@ -90,17 +99,14 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
 
 function collectorUrls(env: Env): string[] {
   const raw = env.MESHSCOPE_COLLECTOR_URL ?? '';
-  const urls = list(raw);
+  const urls = commaList(raw);
   if (urls.length === 0) fail('MESHSCOPE_COLLECTOR_URL', raw, 'one or more comma-separated collector base URLs such as http://meshscope-collector:4318');
   for (const url of urls) if (!isHttpUrl(url)) fail('MESHSCOPE_COLLECTOR_URL', raw, 'comma-separated http:// or https:// URLs');
   return urls.map((url) => url.replace(/\/+$/, ''));
 }
 
 function scrapeTargets(env: Env): string[] {
-  const raw = env.MESHSCOPE_SCRAPE_TARGETS ?? '';
-  const targets = list(raw);
-  for (const target of targets) if (!isHttpUrl(target)) fail('MESHSCOPE_SCRAPE_TARGETS', raw, 'comma-separated http:// or https:// URLs of /metrics endpoints');
-  return targets;
+  return urlList(env, 'MESHSCOPE_SCRAPE_TARGETS', 'comma-separated http:// or https:// URLs of /metrics endpoints');
 }
 
 /** Most specific first, since only absent keys are added: OTEL_RESOURCE_ATTRIBUTES, then Kubernetes, then host. */
@@ -118,7 +124,7 @@ function resourceAttributes(env: Env): Attribute[] {
 /** The OpenTelemetry SDK format: key1=value1,key2=value2 with percent-encoded keys and values. */
 function parseOtelResourceAttributes(raw: string): Attribute[] {
   const attributes: Attribute[] = [];
-  for (const pair of list(raw)) {
+  for (const pair of commaList(raw)) {
     const at = pair.indexOf('=');
     const key = at > 0 ? percentDecoded(pair.slice(0, at).trim()) : undefined;
     const value = at > 0 ? percentDecoded(pair.slice(at + 1).trim()) : undefined;
@@ -145,53 +151,5 @@ function validateDistinctPorts(ports: AgentPorts): void {
     ['MESHSCOPE_AGENT_JAEGER_HTTP_PORT', ports.jaegerHttp],
     ['MESHSCOPE_AGENT_PORT', ports.admin],
   ];
-  const seen = new Map<number, string>();
-  for (const [name, value] of tcp) {
-    const other = seen.get(value);
-    if (other && value !== 0) fail(name, String(value), `a port not already used by ${other}`);
-    seen.set(value, name);
-  }
-}
-
-function list(raw: string | undefined): string[] {
-  return (raw ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function port(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > 65535) fail(name, raw, 'a port number from 0 to 65535 (0 picks a free port)');
-  return Number(raw);
-}
-
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) fail(name, raw, 'a positive integer');
-  return Number(raw);
-}
-
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-function durationMs(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(raw);
-  const value = match ? Number(match[1]) * DURATION_UNITS_MS[match[2]!]! : 0;
-  if (value <= 0) fail(name, raw, 'a duration above zero such as 500ms, 15s or 1m');
-  return value;
-}
-
-function fail(name: string, value: string, allowed: string): never {
-  const shown = value === '' ? 'unset' : `'${value}'`;
-  throw new ConfigError(`${name} is ${shown}; expected ${allowed}`);
+  requireDistinctPorts(tcp);
 }

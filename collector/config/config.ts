@@ -2,6 +2,19 @@
 // names the variable and what it accepts; only the entry point turns that into an exit code.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import {
+  commaList,
+  durationMs,
+  fail,
+  port,
+  positiveDurationMs,
+  positiveInt,
+  requireDistinctPorts,
+  urlList,
+  type Env,
+} from './env-values.js';
+
+export { ConfigError } from './env-values.js';
 
 export interface Config {
   host: string;
@@ -62,11 +75,6 @@ export interface RetentionConfig {
   metricsMs: number;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-type Env = Record<string, string | undefined>;
 
 const MIB = 1024 * 1024;
 
@@ -123,41 +131,11 @@ function validateDistinctPorts(config: Config): void {
     ['MESHSCOPE_QUERY_PORT', config.queryPort],
     ['MESHSCOPE_ADMIN_PORT', config.adminPort],
   ];
-  const seen = new Map<number, string>();
-  for (const [name, value] of ports) {
-    const other = seen.get(value);
-    if (other && value !== 0) fail(name, String(value), `a port not already used by ${other}`);
-    seen.set(value, name);
-  }
+  requireDistinctPorts(ports);
 }
 
 function isHostName(host: string): boolean {
   return isIP(host) !== 0 || /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,252})$/.test(host);
-}
-
-function port(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value > 65535) fail(name, raw, 'a port number from 0 to 65535 (0 picks a free port)');
-  return value;
-}
-
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) fail(name, raw, 'a positive integer');
-  return Number(raw);
-}
-
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-function durationMs(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(raw);
-  if (!match) fail(name, raw, 'a duration such as 500ms, 30s, 2m or 1h');
-  return Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
 }
 
 const HOUR_MS = 3_600_000;
@@ -196,33 +174,9 @@ function alerting(env: Env): AlertingConfig {
   };
 }
 
-function positiveDurationMs(env: Env, name: string, fallback: number): number {
-  const value = durationMs(env, name, fallback);
-  if (value <= 0) fail(name, env[name] ?? '', 'a duration above zero such as 15s or 1m');
-  return value;
-}
-
-/** Comma-separated absolute http(s) URLs. */
-function urlList(env: Env, name: string): string[] {
-  const raw = env[name] ?? '';
-  const urls = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  for (const url of urls) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      fail(name, raw, 'comma-separated http:// or https:// URLs');
-    }
-  }
-  return urls;
-}
-
 function receiverNames(env: Env, name: string): ReadonlySet<ReceiverName> {
   const raw = env[name] ?? '';
-  const names = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const names = commaList(raw);
   for (const receiver of names) {
     if (!(RECEIVER_NAMES as readonly string[]).includes(receiver)) fail(name, raw, `comma-separated receiver names: ${RECEIVER_NAMES.join(', ')}`);
   }
@@ -233,9 +187,4 @@ function storageKind(env: Env): 'sqlite' {
   const raw = env.MESHSCOPE_STORAGE || 'sqlite';
   if (raw !== 'sqlite') fail('MESHSCOPE_STORAGE', raw, "'sqlite' (the embedded store)");
   return raw;
-}
-
-function fail(name: string, value: string, allowed: string): never {
-  const shown = value === '' ? 'unset' : `'${value}'`;
-  throw new ConfigError(`${name} is ${shown}; expected ${allowed}`);
 }
