@@ -162,7 +162,8 @@ function ruleState(alerts: AlertInstance[]): 'inactive' | 'pending' | 'firing' {
 function alertJson(alert: AlertInstance) {
   return {
     labels: alert.labels,
-    annotations: alert.annotations,
+    // The same example traces the notifications carried, so the UI and Grafana can link them too.
+    annotations: alert.exampleTraceIds.length === 0 ? alert.annotations : { ...alert.annotations, example_trace_ids: alert.exampleTraceIds.join(',') },
     state: alert.state,
     activeAt: timeJson(alert.activeAtMs),
     ...(alert.keepFiringSinceMs === 0 ? {} : { keepFiringSince: timeJson(alert.keepFiringSinceMs) }),

@@ -102,6 +102,7 @@ test('/api/v1/alerts and /api/v1/rules answer in Prometheus\' shapes', async () 
   const [alert] = alerts.body.data.alerts;
   assert.equal(alert.state, 'firing');
   assert.equal(alert.labels.service, 'alerting-payments');
+  assert.equal(alert.annotations.example_trace_ids, traceId);
   assert.match(alert.value, /^\d(\.\d+)?e[+-]\d\d$/, 'Go exponent format');
   assert.ok(Date.parse(alert.activeAt) > 0);
 
