@@ -10,10 +10,15 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [field: string]: any };
 
+/** `kubectl kustomize`, or the standalone `kustomize build` where kubectl is absent (.ci/run installs it). */
 export function render(dir: string): K8sObject[] {
-  const result = spawnSync('kubectl', ['kustomize', path.join(REPO_ROOT, dir)], { encoding: 'utf8' });
-  if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${result.stderr}`);
+  const target = path.join(REPO_ROOT, dir);
+  let result = spawnSync('kubectl', ['kustomize', target], { encoding: 'utf8' });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    result = spawnSync('kustomize', ['build', target], { encoding: 'utf8' });
+  }
+  if (result.error) throw new Error(`neither kubectl nor kustomize can render ${dir}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`kustomize ${dir} failed:\n${result.stderr}`);
   return parseYamlDocuments(result.stdout);
 }
 
