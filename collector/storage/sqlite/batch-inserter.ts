@@ -9,6 +9,7 @@ import type { MetricMetadata, PrometheusSample } from '../api.js';
 import { canonicalLabels } from '../series-match.js';
 import { tagHash } from './codec.js';
 import type { EncodedLogs } from './log-encoder.js';
+import { insertBlock, prepareBlockStatements, type BlockStatements } from './log-schema.js';
 import type { EncodedBatch } from './protocol.js';
 import { createPartition, dayOfEpochDay, epochDayOfUnixMs, partitionTables } from './schema.js';
 import type { EncodedSpans } from './span-encoder.js';
@@ -29,8 +30,7 @@ interface Partition {
   nextSpanId: number;
   insertSpan: Database.Statement;
   insertTraceChunk: Database.Statement;
-  insertLog: Database.Statement;
-  insertLogText: Database.Statement;
+  logBlocks: BlockStatements;
   upsertSample: Database.Statement;
 }
 
@@ -162,33 +162,16 @@ ON CONFLICT DO UPDATE SET
     return runs.values();
   }
 
+  /** Inserts the batch's blocks (log-encoder.ts built them), each into the day of its lines. */
   private insertLogs(logs: EncodedLogs): void {
-    const resourceIds = logs.resources.map((body) => this.resourceIdOfBody(body));
-    const scopeIds = logs.scopes.map((body) => this.scopeIdOfBody(body));
-    const traceIds = bufferOf(logs.traceIds);
-    const spanIds = bufferOf(logs.spanIds);
-    const { timesNs, numbers } = logs;
-    for (let i = 0; i < logs.count; i++) {
-      const tsNs = timesNs[3 * i + 2];
-      const statements = this.partition(this.dayOfUnixMs(Number(tsNs / 1_000_000n)));
-      const { lastInsertRowid } = statements.insertLog.run(
-        timesNs[3 * i],
-        timesNs[3 * i + 1],
-        numbers[3 * i],
-        logs.severityTexts[i],
-        this.serviceId(logs.serviceNames[i]),
-        logs.bodies[i],
-        logs.attributes[i],
-        numbers[3 * i + 1],
-        numbers[3 * i + 2],
-        logs.eventNames[i],
-        resourceIds[logs.resourceIndexes[i]],
-        scopeIds[logs.scopeIndexes[i]],
-        logs.hasTraceId[i] === 1 ? traceIds.subarray(i * 16, i * 16 + 16) : null,
-        logs.hasSpanId[i] === 1 ? spanIds.subarray(i * 8, i * 8 + 8) : null,
-        tsNs,
-      );
-      if (logs.bodyTexts[i] !== '') statements.insertLogText.run(lastInsertRowid, logs.bodyTexts[i]);
+    if (logs.blocks.length === 0) return;
+    const ids = {
+      resourceIds: JSON.stringify(logs.resources.map((body) => this.resourceIdOfBody(body))),
+      scopeIds: JSON.stringify(logs.scopes.map((body) => this.scopeIdOfBody(body))),
+    };
+    for (const block of logs.blocks) {
+      const day = this.dayOfUnixMs(Number(block.minTsNs / 1_000_000n));
+      insertBlock(this.partition(day).logBlocks, this.serviceId(block.serviceName), block, ids);
     }
   }
 
@@ -266,12 +249,7 @@ ON CONFLICT DO UPDATE SET
         insertTraceChunk: this.db.prepare(
           `INSERT INTO ${t.traceChunks} (trace_id, first_id, last_id) VALUES (?, ?, ?)`,
         ),
-        insertLog: this.db.prepare(
-          `INSERT INTO ${t.logs} (time_ns, observed_time_ns, severity_number, severity_text, service_id, body,
-             attributes, dropped_attributes_count, flags, event_name, resource_id, scope_id, trace_id, span_id, ts_ns)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ),
-        insertLogText: this.db.prepare(`INSERT INTO ${t.logsText} (rowid, body) VALUES (?, ?)`),
+        logBlocks: prepareBlockStatements(this.db, day),
         upsertSample: this.db.prepare(
           `INSERT INTO ${t.samples} (series_id, ts_ms, value) VALUES (?, ?, ?)
            ON CONFLICT DO UPDATE SET value = excluded.value`,

@@ -3,78 +3,91 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { LogRecord } from '../../model/model.js';
-import { addBuckets, BatchInserter } from './batch-inserter.js';
 import { openWriteConnection } from './connection.js';
-import { encodeLogs } from './log-encoder.js';
-import { createSharedSchema, DATABASE_FILE_NAME } from './schema.js';
+import { createPartition, createSharedSchema, DATABASE_FILE_NAME, SCHEMA_VERSION } from './schema.js';
 import { SqliteStorage } from './sqlite-storage.js';
-import { emptyBatch, serviceResource } from './test-fixtures.js';
 
+const DAY = 20261126;
 const TIME_NS = BigInt(Date.UTC(2026, 10, 26, 12)) * 1_000_000n;
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
-function log(body: string, timeUnixNano: bigint): LogRecord {
-  return {
-    timeUnixNano,
-    observedTimeUnixNano: TIME_NS + 5n,
-    severityNumber: 9,
-    severityText: 'INFO',
-    body: { type: 'string', value: body },
-    attributes: [],
-    droppedAttributesCount: 0,
-    flags: 0,
-    traceId: '',
-    spanId: '',
-    eventName: '',
-    serviceName: 'cart',
-    resource: serviceResource('cart'),
-    scope: { name: 'app', version: '', attributes: [] },
-  };
-}
+/** [body, time_ns, service]; the observed time of every line is TIME_NS + 5. */
+const OLD_LINES: [string, bigint, string][] = [
+  ['old line with event time', TIME_NS, 'cart'],
+  ['old line observed only', 0n, 'cart'],
+  ['old line of another service', TIME_NS + 1n, 'payments'],
+];
 
-/** Writes lines, then turns the file back into a version-2 store (no ts_ns, no log indexes or FTS). */
-function writeVersion2Store(dataDir: string, logs: LogRecord[]): void {
+/**
+ * Writes a store of schema version 2 or 4 by hand: one day, its lines in the per-line logs table of that
+ * version (version 4 with ts_ns and its full-text table; version 2 with neither).
+ */
+function writeOldStore(dataDir: string, version: 2 | 4): void {
   const db = openWriteConnection(join(dataDir, DATABASE_FILE_NAME));
-  db.function('add_buckets', (stored, increment) => addBuckets(String(stored), String(increment)));
   createSharedSchema(db);
-  new BatchInserter(db).insertGroup([{ ...emptyBatch(), spans: encodedNoSpans(), logs: encodeLogs(logs) }]);
+  createPartition(db, DAY);
   db.exec(`
-DROP INDEX logs_20261126_time; DROP INDEX logs_20261126_service_time; DROP INDEX logs_20261126_trace;
-DROP TABLE logs_text_20261126; ALTER TABLE logs_20261126 DROP COLUMN ts_ns; PRAGMA user_version = 2;`);
+DROP TABLE log_blocks_${DAY}; DROP TABLE log_words_${DAY}; DROP TABLE log_traces_${DAY};
+CREATE TABLE logs_${DAY} (
+  time_ns INTEGER NOT NULL, observed_time_ns INTEGER NOT NULL, severity_number INTEGER NOT NULL,
+  severity_text TEXT NOT NULL, service_id INTEGER NOT NULL, body TEXT NOT NULL, attributes TEXT NOT NULL,
+  dropped_attributes_count INTEGER NOT NULL, flags INTEGER NOT NULL, event_name TEXT NOT NULL,
+  resource_id INTEGER NOT NULL, scope_id INTEGER NOT NULL, trace_id BLOB, span_id BLOB
+  ${version === 4 ? ', ts_ns INTEGER NOT NULL' : ''});
+${version === 4 ? `CREATE VIRTUAL TABLE logs_text_${DAY} USING fts5(body, content='', columnsize=0);` : ''}
+INSERT INTO resources (id, body) VALUES (1, '{"attributes":[],"droppedAttributesCount":0}');
+INSERT INTO scopes (id, body) VALUES (1, '{"name":"app","version":"","attributes":[]}');
+INSERT INTO services (id, name) VALUES (1, 'cart'), (2, 'payments');`);
+  const insert = db.prepare(
+    `INSERT INTO logs_${DAY} VALUES (?, ?, 9, 'INFO', ?, ?, '[]', 0, 0, '', 1, 1, ?, NULL${version === 4 ? ', ?' : ''})`,
+  );
+  for (const [body, timeNs, service] of OLD_LINES) {
+    const observedNs = TIME_NS + 5n;
+    const traceId = service === 'payments' ? Buffer.from(TRACE_ID, 'hex') : null;
+    const row = [timeNs, observedNs, service === 'cart' ? 1 : 2, JSON.stringify({ type: 'string', value: body }), traceId];
+    insert.run(...(version === 4 ? [...row, timeNs === 0n ? observedNs : timeNs] : row));
+  }
+  db.pragma(`user_version = ${version}`);
   db.close();
 }
 
-function encodedNoSpans() {
-  return {
-    count: 0, traceIds: new Uint8Array(), spanIds: new Uint8Array(), kinds: new Uint8Array(), startUs: new Float64Array(),
-    durationUs: new Float64Array(), serviceNames: [], names: [], resourceIndexes: new Uint32Array(), resources: [],
-    scopeIndexes: new Uint32Array(), scopes: [], bodies: [], tagFilters: new Float64Array(),
-  };
-}
-
-test('opening a version-2 store indexes its stored log lines for search', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'meshscope-migration-test-'));
-  try {
-    writeVersion2Store(dataDir, [log('old line with event time', TIME_NS), log('old line observed only', 0n)]);
-    const storage = new SqliteStorage({ dataDir });
-    await storage.start();
+for (const version of [2, 4] as const) {
+  test(`opening a version-${version} store moves its log lines into searchable blocks`, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'meshscope-migration-test-'));
     try {
-      const found = await storage.logs.searchLogs({
-        query: { type: 'text', text: 'old line', prefix: false },
-        startUnixNano: TIME_NS - 1000n,
-        endUnixNano: TIME_NS + 1000n,
-        limit: 10,
-        direction: 'backward',
-      });
-      // The observed-only line sorts by its observed time, 5 ns after the other.
-      assert.deepEqual(
-        found.map((line) => line.body?.value),
-        ['old line observed only', 'old line with event time'],
-      );
+      writeOldStore(dataDir, version);
+      const storage = new SqliteStorage({ dataDir });
+      await storage.start();
+      try {
+        const found = await storage.logs.searchLogs({
+          query: { type: 'text', text: 'old line', prefix: false },
+          startUnixNano: TIME_NS - 1000n,
+          endUnixNano: TIME_NS + 1000n,
+          limit: 10,
+          direction: 'backward',
+        });
+        // The observed-only line sorts by its observed time, 5 ns after the others.
+        assert.deepEqual(
+          found.map((line) => [line.body?.value, line.serviceName]),
+          [
+            ['old line observed only', 'cart'],
+            ['old line of another service', 'payments'],
+            ['old line with event time', 'cart'],
+          ],
+        );
+        const traceLines = await storage.logs.getTraceLogs(TRACE_ID, 10);
+        assert.deepEqual(traceLines.map((line) => line.body?.value), ['old line of another service']);
+      } finally {
+        await storage.shutdown();
+      }
+      const db = openWriteConnection(join(dataDir, DATABASE_FILE_NAME));
+      const oldTables = db.prepare(`SELECT name FROM sqlite_schema WHERE name LIKE 'logs_%'`).pluck().all();
+      const userVersion = db.pragma('user_version', { simple: true });
+      db.close();
+      assert.deepEqual(oldTables, []);
+      assert.equal(userVersion, SCHEMA_VERSION);
     } finally {
-      await storage.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+  });
+}

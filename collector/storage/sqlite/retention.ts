@@ -180,7 +180,7 @@ export class StorageMeter {
 /** The signal of a day table (by its name prefix) or of a shared table; undefined for dictionaries. */
 function signalOfTable(table: string): RetentionSignal | undefined {
   if (/^(spans|trace_chunks)_\d{8}$/.test(table)) return 'traces';
-  if (/^logs_(text_)?\d{8}(_\w+)?$/.test(table)) return 'logs';
+  if (/^log_(blocks|words|traces)_\d{8}(_\w+)?$/.test(table)) return 'logs';
   if (/^samples_\d{8}$/.test(table)) return 'metrics';
   return SHARED_TABLE_SIGNALS.get(table);
 }

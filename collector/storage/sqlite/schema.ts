@@ -3,15 +3,15 @@
 // live in one set of tables per UTC day, listed in `partitions`, so retention drops whole days and a
 // time-bounded search opens only the days it covers.
 import type Database from 'better-sqlite3';
-import type { AttributeValue } from '../../model/model.js';
-import { logBodyText } from '../log-match.js';
+import { createLogTables, logTablesOf, migrateLogRowsToBlocks, type LogTables } from './log-schema.js';
 
 /**
  * Version 3 added the log search columns, indexes and full-text tables (migrated from 2 on open).
  * Version 4 replaced the raw OTLP metric_points_<day> tables, which nothing read, by Prometheus series:
  * migrating from 3 drops them and gives every existing day its samples table.
+ * Version 5 stores log lines in blocks (log-schema.ts); migrating from 2-4 moves every day's lines into them.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** Version 1 had per-span trace and tag indexes; this code can neither write nor read its partitions. */
 const OLDEST_READABLE_VERSION = 2;
 export const DATABASE_FILE_NAME = 'meshscope.db';
@@ -102,26 +102,10 @@ export function createSharedSchema(db: Database.Database): void {
   }
   db.transaction(() => {
     db.exec(SHARED_TABLES);
-    if (version === 2) migrateLogsFromVersion2(db);
+    if (version >= 2 && version <= 4) migrateLogRowsToBlocks(db);
     if (version === 2 || version === 3) replaceMetricPointsBySamples(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
-}
-
-/** Adds ts_ns, the log indexes and the full-text tables to every existing day, indexing stored lines. */
-function migrateLogsFromVersion2(db: Database.Database): void {
-  db.function('log_body_text', { deterministic: true }, (body) =>
-    logBodyText({ body: JSON.parse(String(body)) as AttributeValue | null }),
-  );
-  const days = db.prepare('SELECT day FROM partitions').pluck().all() as number[];
-  for (const day of days) {
-    const t = partitionTables(day);
-    db.exec(`
-ALTER TABLE ${t.logs} ADD COLUMN ts_ns INTEGER NOT NULL DEFAULT 0;
-UPDATE ${t.logs} SET ts_ns = CASE time_ns WHEN 0 THEN observed_time_ns ELSE time_ns END;`);
-    createLogSearchTables(db, day);
-    db.exec(`INSERT INTO ${t.logsText} (rowid, body) SELECT rowid, log_body_text(body) FROM ${t.logs}`);
-  }
 }
 
 /** Drops the raw metric point tables of version 3 and creates the samples table of every existing day. */
@@ -143,9 +127,8 @@ export interface PartitionTables {
   day: number;
   spans: string;
   traceChunks: string;
-  logs: string;
-  /** FTS5 index of the log bodies of the day; its rowid is the logs row's rowid. */
-  logsText: string;
+  /** The day's log tables (log-schema.ts). */
+  logs: LogTables;
   /** Metric samples of the day, clustered by (series_id, ts_ms). */
   samples: string;
 }
@@ -155,8 +138,7 @@ export function partitionTables(day: number): PartitionTables {
     day,
     spans: `spans_${day}`,
     traceChunks: `trace_chunks_${day}`,
-    logs: `logs_${day}`,
-    logsText: `logs_text_${day}`,
+    logs: logTablesOf(day),
     samples: `samples_${day}`,
   };
 }
@@ -181,7 +163,7 @@ export type PartitionSignal = 'traces' | 'logs' | 'metrics';
 export function signalTables(day: number, signal: PartitionSignal): string[] {
   const t = partitionTables(day);
   if (signal === 'traces') return [t.spans, t.traceChunks];
-  if (signal === 'logs') return [t.logs, t.logsText];
+  if (signal === 'logs') return [t.logs.blocks, t.logs.words, t.logs.traces];
   return [t.samples];
 }
 
@@ -232,48 +214,6 @@ CREATE TABLE IF NOT EXISTS ${t.traceChunks} (
   last_id INTEGER NOT NULL,
   PRIMARY KEY (trace_id, first_id)
 ) WITHOUT ROWID;
-`);
-}
-
-function createLogTables(db: Database.Database, day: number): void {
-  const t = partitionTables(day);
-  db.exec(`
-CREATE TABLE IF NOT EXISTS ${t.logs} (
-  time_ns INTEGER NOT NULL,
-  observed_time_ns INTEGER NOT NULL,
-  severity_number INTEGER NOT NULL,
-  severity_text TEXT NOT NULL,
-  service_id INTEGER NOT NULL,
-  body TEXT NOT NULL,               -- JSON AttributeValue or null
-  attributes TEXT NOT NULL,         -- JSON Attribute[]
-  dropped_attributes_count INTEGER NOT NULL,
-  flags INTEGER NOT NULL,
-  event_name TEXT NOT NULL,
-  resource_id INTEGER NOT NULL,
-  scope_id INTEGER NOT NULL,
-  trace_id BLOB,
-  span_id BLOB,
-  ts_ns INTEGER NOT NULL            -- time_ns, or observed_time_ns when time_ns is 0: what searches order by
-);
-`);
-  createLogSearchTables(db, day);
-}
-
-/**
- * One day's log search structures: time and (service, time) indexes that searches walk newest first,
- * a trace index (partial: most lines have no trace), and a contentless FTS5 table over the bodies
- * (contentless keeps the text once, in the logs row; positions are kept for phrase queries; no column
- * sizes since nothing ranks). Diacritics are kept so the JS matcher (log-match.ts) splits words the same.
- */
-function createLogSearchTables(db: Database.Database, day: number): void {
-  const t = partitionTables(day);
-  db.exec(`
-CREATE INDEX IF NOT EXISTS ${t.logs}_time ON ${t.logs} (ts_ns);
-CREATE INDEX IF NOT EXISTS ${t.logs}_service_time ON ${t.logs} (service_id, ts_ns);
-CREATE INDEX IF NOT EXISTS ${t.logs}_trace ON ${t.logs} (trace_id, ts_ns) WHERE trace_id IS NOT NULL;
-CREATE VIRTUAL TABLE IF NOT EXISTS ${t.logsText} USING fts5(
-  body, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0'
-);
 `);
 }
 

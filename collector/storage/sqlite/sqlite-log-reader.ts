@@ -1,58 +1,106 @@
-// Log search over the per-day logs tables. A search walks the days of its window in the direction's
-// order and, within a day, the rows in time order on the (ts_ns) or (service_id, ts_ns) index, narrowed
-// by what SQL can decide cheaply (full-text MATCH for positive words, service, trace id, severity);
-// matchesLog then decides each candidate exactly, and the walk stops at the limit.
+// Log search over the per-day log blocks (log-blocks.ts). A search walks the days of its window in the
+// direction's order and, within a day, the blocks in time order (by latest line newest first, by earliest
+// line oldest first), skipping blocks that cannot hold a match by what SQL decides cheaply (the word index
+// for required words, service, trace id, severity, observed time). Blocks overlap in time, so matching
+// lines wait in a pending list until no block still to come can hold a line before them; matchesLog
+// decides each line exactly, and the walk stops once the limit is filled.
 import type Database from 'better-sqlite3';
 import { inSnapshot } from './snapshot.js';
-import type { InstrumentationScope, LogRecord, Resource } from '../../model/model.js';
+import type { InstrumentationScope, Resource } from '../../model/model.js';
 import { findStringAttribute, isValidTraceId } from '../../model/attributes.js';
-import { SEVERITY_LEVELS, type LogContextQuery, type LogQuery, type LogReader, type LogSearch, type StoredLog } from '../api.js';
-import { matchesLog, wordsOf } from '../log-match.js';
-import { bufferToHex, hexToBuffer } from './codec.js';
-import { partitionTables } from './schema.js';
+import type { LogContextQuery, LogQuery, LogReader, LogSearch, StoredLog } from '../api.js';
+import { logBodyText, matchesLog, wordsOf } from '../log-match.js';
+import { decodeAttributes, hexToBuffer } from './codec.js';
+import {
+  blockOfLineId,
+  blockWordsExpressionOf,
+  decodeBlockLines,
+  lineIdOf,
+  MAX_BLOCK_SPAN_NS,
+  severityMaskOf,
+  type DecodedLine,
+} from './log-blocks.js';
+import { logTablesOf } from './log-schema.js';
 
 const MAX_CACHE_ENTRIES = 50_000;
 const MAX_CACHED_STATEMENTS = 500;
 const NS_PER_MS = 1_000_000n;
-const ID_PATTERN = /^(\d{8}):(\d{1,18})$/;
+const MIN_NS = -(2n ** 63n);
+const MAX_NS = 2n ** 63n - 1n;
+const ID_PATTERN = /^(\d{8}):(\d{1,16})$/;
+/**
+ * Up to this many blocks holding a query's trace id or words are read straight from the trace or word
+ * index and sorted; beyond it the walk follows the time index and tests membership. A trace or a rare
+ * word is then a few lookups however many blocks the day has, and a common word still stops after the
+ * first blocks in time.
+ */
+const MAX_DIRECT_BLOCKS = 2_000;
 
-/** A logs row as read with safeIntegers: every integer is a bigint. */
-interface LogRow {
-  row_id: bigint;
-  time_ns: bigint;
-  observed_time_ns: bigint;
-  severity_number: bigint;
-  severity_text: string;
-  service_id: bigint;
-  body: string;
-  attributes: string;
-  dropped_attributes_count: bigint;
-  flags: bigint;
-  event_name: string;
-  resource_id: bigint;
-  scope_id: bigint;
-  trace_id: Buffer | null;
-  span_id: Buffer | null;
-  ts_ns: bigint;
+/** A block as the walk lists it (its lines are read only when it is reached). */
+interface BlockRef {
+  id: bigint;
+  min_ts: bigint;
+  max_ts: bigint;
 }
 
-/** SQL conditions narrowing a search, with their named parameters; every one is implied by the query. */
-interface Prefilter {
-  conditions: string[];
-  params: Record<string, string | bigint | Buffer>;
-  /** A condition of the query no stored line can meet (an unknown service). */
+/** What narrows the blocks a walk reads; every condition is implied by what the walk accepts. */
+interface BlockFilter {
+  serviceIds?: bigint[];
+  traceId?: Buffer;
+  /** An FTS5 expression over the block's words. */
+  words?: string;
+  /** Each a mask the block's severity mask must share a bit with. */
+  severityMasks: number[];
+  /** Words every matching line's lower-cased body text contains (a cheap test before the exact one). */
+  lineWords?: string[];
+  /**
+   * Patterns of the query's phrases that a block's lower-cased bodies text must hold: the word index has
+   * no positions, so a phrase of words common on their own would otherwise decode every block.
+   */
+  phrases?: RegExp[];
+  observedAfterNs?: bigint;
+  /** A condition no stored line can meet (an unknown service, a malformed trace id). */
   impossible: boolean;
-  /** A full-text expression to MATCH, when the query requires some words. */
-  fts?: string;
 }
 
-const LOG_COLUMNS = `l.rowid AS row_id, l.time_ns, l.observed_time_ns, l.severity_number, l.severity_text, l.service_id,
-  l.body, l.attributes, l.dropped_attributes_count, l.flags, l.event_name, l.resource_id, l.scope_id, l.trace_id,
-  l.span_id, l.ts_ns`;
+/** One time-ordered read: lines with time in [startNs, endNs) that `accept` keeps, up to limit. */
+interface Walk {
+  startNs: bigint;
+  endNs: bigint;
+  order: 'ASC' | 'DESC';
+  filter: BlockFilter;
+  limit: number;
+  accept: (line: Candidate) => boolean;
+}
+
+/** A block's row as read to decode its lines. */
+interface BlockContent {
+  service_id: bigint;
+  resource_ids: string;
+  scope_ids: string;
+  lines: string;
+  bodies: string;
+}
+
+/** What a block's lines name by index or id, resolved once per block. */
+interface BlockContext {
+  day: number;
+  serviceName: string;
+  resourceIds: number[];
+  scopeIds: number[];
+}
+
+/** A decoded line; resource and scope are shared cache objects until the line is returned. */
+interface Candidate {
+  tsNs: bigint;
+  lineId: number;
+  log: StoredLog;
+}
 
 export class SqliteLogReader implements LogReader {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly names = new Map<string, string>();
+  private readonly parsed = new Map<string, Resource | InstrumentationScope>();
 
   constructor(private readonly db: Database.Database) {}
 
@@ -62,31 +110,18 @@ export class SqliteLogReader implements LogReader {
 
   private searchLogsInSnapshot(search: LogSearch): StoredLog[] {
     if (search.limit <= 0 || search.startUnixNano >= search.endUnixNano) return [];
-    const prefilter = this.prefilterOf(search.query);
-    if (prefilter.impossible) return [];
-    const params = { ...prefilter.params, start: search.startUnixNano, end: search.endUnixNano };
-    const conditions = ['l.ts_ns >= @start', 'l.ts_ns < @end', ...prefilter.conditions];
-    if (search.observedAfterUnixNano !== undefined) {
-      conditions.push('l.observed_time_ns > @observedAfter');
-      Object.assign(params, { observedAfter: search.observedAfterUnixNano });
-    }
-    const order = search.direction === 'backward' ? 'DESC' : 'ASC';
-    const found: StoredLog[] = [];
-    for (const day of this.daysOverlapping(search.startUnixNano, search.endUnixNano, order)) {
-      const t = partitionTables(day);
-      const textCondition = prefilter.fts === undefined ? [] : [`l.rowid IN (SELECT rowid FROM ${t.logsText} WHERE ${t.logsText} MATCH @fts)`];
-      const sql = `SELECT ${LOG_COLUMNS} FROM ${t.logs} l WHERE ${[...conditions, ...textCondition].join(' AND ')}
-                   ORDER BY l.ts_ns ${order}, l.rowid ${order}`;
-      const ftsParam = prefilter.fts === undefined ? {} : { fts: prefilter.fts };
-      // Leaving the loop early closes the iterator, which resets the statement.
-      for (const row of this.statement(sql).iterate({ ...params, ...ftsParam }) as IterableIterator<LogRow>) {
-        const log = this.toStoredLog(day, row);
-        if (!matchesLog(search.query, log)) continue;
-        found.push(log);
-        if (found.length >= search.limit) return found;
-      }
-    }
-    return found;
+    const filter = this.filterOf(search.query);
+    const observedAfter = search.observedAfterUnixNano;
+    if (observedAfter !== undefined) filter.observedAfterNs = observedAfter;
+    return this.walk({
+      startNs: search.startUnixNano,
+      endNs: search.endUnixNano,
+      order: search.direction === 'backward' ? 'DESC' : 'ASC',
+      filter,
+      limit: search.limit,
+      accept: ({ log }) =>
+        (observedAfter === undefined || log.observedTimeUnixNano > observedAfter) && matchesLog(search.query, log),
+    });
   }
 
   async getTraceLogs(traceId: string, limit: number): Promise<StoredLog[]> {
@@ -95,16 +130,14 @@ export class SqliteLogReader implements LogReader {
 
   private getTraceLogsInSnapshot(traceId: string, limit: number): StoredLog[] {
     if (!isValidTraceId(traceId) || limit <= 0) return [];
-    const found: StoredLog[] = [];
-    for (const day of this.statement('SELECT day FROM partitions ORDER BY day').pluck().all() as bigint[]) {
-      const t = partitionTables(Number(day));
-      const rows = this.statement(
-        `SELECT ${LOG_COLUMNS} FROM ${t.logs} l WHERE l.trace_id = ? ORDER BY l.ts_ns, l.rowid LIMIT ?`,
-      ).all(hexToBuffer(traceId), limit - found.length) as LogRow[];
-      for (const row of rows) found.push(this.toStoredLog(Number(day), row));
-      if (found.length >= limit) break;
-    }
-    return found;
+    return this.walk({
+      startNs: MIN_NS,
+      endNs: MAX_NS,
+      order: 'ASC',
+      filter: { traceId: hexToBuffer(traceId), severityMasks: [], impossible: false },
+      limit,
+      accept: ({ log }) => log.traceId === traceId,
+    });
   }
 
   async getLogContext(query: LogContextQuery): Promise<StoredLog[]> {
@@ -114,78 +147,234 @@ export class SqliteLogReader implements LogReader {
   private getLogContextInSnapshot(query: LogContextQuery): StoredLog[] {
     const anchor = this.readById(query.id);
     if (anchor === undefined) return [];
-    const { day, row, log } = anchor;
-    const instance = findStringAttribute(log.resource.attributes, 'service.instance.id');
+    const instance = findStringAttribute(anchor.log.resource.attributes, 'service.instance.id');
     const sameSource = (other: StoredLog): boolean =>
       instance === undefined || findStringAttribute(other.resource.attributes, 'service.instance.id') === instance;
-    const before = this.neighbours(day, row, 'DESC', query.before, sameSource);
-    const after = this.neighbours(day, row, 'ASC', query.after, sameSource);
-    return [...before.reverse(), log, ...after];
+    const filter: BlockFilter = { serviceIds: [anchor.serviceId], severityMasks: [], impossible: false };
+    const before = this.walk({
+      startNs: MIN_NS,
+      endNs: anchor.tsNs + 1n,
+      order: 'DESC',
+      filter,
+      limit: query.before,
+      accept: (line) => isBefore(line, anchor) && sameSource(line.log),
+    });
+    const after = this.walk({
+      startNs: anchor.tsNs,
+      endNs: MAX_NS,
+      order: 'ASC',
+      filter,
+      limit: query.after,
+      accept: (line) => isBefore(anchor, line) && sameSource(line.log),
+    });
+    return [...before.reverse(), this.returned(anchor.log), ...after];
   }
 
-  /** Up to `count` lines of the anchor's service on one side of it, nearest first, over as many days as needed. */
-  private neighbours(day: number, anchor: LogRow, order: 'ASC' | 'DESC', count: number, keep: (log: StoredLog) => boolean): StoredLog[] {
-    if (count <= 0) return [];
+  /** Reads the walk's days in its order; within a day, its blocks in time order (see the file comment). */
+  private walk(walk: Walk): StoredLog[] {
     const found: StoredLog[] = [];
-    const comparison = order === 'DESC' ? '<' : '>';
-    const daysSql = `SELECT day FROM partitions WHERE day ${comparison}= ? ORDER BY day ${order}`;
-    for (const other of this.statement(daysSql).pluck().all(day) as bigint[]) {
-      const t = partitionTables(Number(other));
-      const sql = `SELECT ${LOG_COLUMNS} FROM ${t.logs} l WHERE l.service_id = @service
-                     AND (l.ts_ns ${comparison} @ts OR (l.ts_ns = @ts AND l.rowid ${comparison} @rowId))
-                   ORDER BY l.ts_ns ${order}, l.rowid ${order}`;
-      const params = { service: anchor.service_id, ts: anchor.ts_ns, rowId: anchor.row_id };
-      for (const row of this.statement(sql).iterate(params) as IterableIterator<LogRow>) {
-        const log = this.toStoredLog(Number(other), row);
-        if (!keep(log)) continue;
-        found.push(log);
-        if (found.length >= count) return found;
+    if (walk.limit <= 0 || walk.filter.impossible) return found;
+    for (const day of this.daysOverlapping(walk.startNs, walk.endNs, walk.order)) {
+      const pending: Candidate[] = [];
+      for (const block of this.blocksOf(day, walk)) {
+        // Every block still to come starts (ASC) or ends (DESC) at or beyond this bound.
+        if (this.emitBeyond(pending, walk.order === 'DESC' ? block.max_ts : block.min_ts, walk, found)) return found;
+        this.collect(day, block.id, walk, pending);
       }
+      if (this.emitBeyond(pending, undefined, walk, found)) return found;
     }
     return found;
   }
 
-  private readById(id: string): { day: number; row: LogRow; log: StoredLog } | undefined {
+  /**
+   * Moves the pending lines that come strictly before `bound` in the walk's order (all of them when no
+   * bound) to found, in order; true once found holds the limit.
+   */
+  private emitBeyond(pending: Candidate[], bound: bigint | undefined, walk: Walk, found: StoredLog[]): boolean {
+    if (pending.length === 0) return false;
+    const descending = walk.order === 'DESC';
+    pending.sort(descending ? (a, b) => compareLines(b, a) : compareLines);
+    let ready = 0;
+    while (
+      ready < pending.length &&
+      found.length + ready < walk.limit &&
+      (bound === undefined || (descending ? pending[ready].tsNs > bound : pending[ready].tsNs < bound))
+    ) {
+      ready++;
+    }
+    for (const line of pending.splice(0, ready)) found.push(this.returned(line.log));
+    return found.length >= walk.limit;
+  }
+
+  /** Decodes one block and adds its lines inside the walk's window that it accepts to pending. */
+  private collect(day: number, blockId: bigint, walk: Walk, pending: Candidate[]): void {
+    const block = this.readBlock(day, blockId, walk.filter.phrases);
+    if (block === undefined) return;
+    const { context, lines } = block;
+    const { lineWords } = walk.filter;
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index];
+      const tsNs = BigInt(line[0] === '0' ? line[1] : line[0]);
+      if (tsNs < walk.startNs || tsNs >= walk.endNs) continue;
+      if (lineWords !== undefined && !containsAll(logBodyText({ body: line[4] }).toLowerCase(), lineWords)) continue;
+      const lineId = lineIdOf(Number(blockId), index);
+      const candidate = { tsNs, lineId, log: this.logOf(context, lineId, line) };
+      if (walk.accept(candidate)) pending.push(candidate);
+    }
+  }
+
+  /** The day's blocks that may hold lines of the walk, in its order. */
+  private blocksOf(day: number, walk: Walk): Iterable<BlockRef> {
+    const t = logTablesOf(day);
+    const { filter } = walk;
+    const candidates = this.fewCandidateBlocks(day, filter);
+    if (candidates !== undefined) return this.blocksInOrder(day, candidates, walk);
+    const conditions = ['b.max_ts >= @start', 'b.min_ts < @end'];
+    // Blocks span at most MAX_BLOCK_SPAN_NS, which bounds the index range of the ordering column too.
+    conditions.push(walk.order === 'DESC' ? 'b.max_ts < @endWithSpan' : 'b.min_ts > @startWithSpan');
+    const params: Record<string, bigint | string | Buffer> = {
+      start: walk.startNs,
+      end: walk.endNs,
+      endWithSpan: clamp(walk.endNs + MAX_BLOCK_SPAN_NS),
+      startWithSpan: clamp(walk.startNs - MAX_BLOCK_SPAN_NS),
+    };
+    if (filter.serviceIds !== undefined) conditions.push(`b.service_id IN (${filter.serviceIds.join(', ')})`);
+    for (const mask of filter.severityMasks) conditions.push(`(b.severity_mask & ${mask}) != 0`);
+    if (filter.observedAfterNs !== undefined) {
+      conditions.push('b.max_observed > @observedAfter');
+      params.observedAfter = filter.observedAfterNs;
+    }
+    const orderBy = walk.order === 'DESC' ? 'b.max_ts DESC' : 'b.min_ts ASC';
+    const sql = `SELECT b.id, b.min_ts, b.max_ts FROM ${t.blocks} b WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy}`;
+    // Each statement's iterator is used only until the walk ends, and walks never nest on one day's sql.
+    const blocks = this.statement(sql).iterate(withUsedParams(sql, params)) as IterableIterator<BlockRef>;
+    const mayHold = this.membershipOf(day, filter);
+    return mayHold === undefined ? blocks : onlyMatching(blocks, mayHold);
+  }
+
+  /**
+   * Whether a block may hold a line the filter's trace id and words allow, by the trace and word
+   * indexes; undefined when the filter has neither. Tested in JS while walking the time index: given an
+   * IN sub-select, SQLite read the candidates' rows and sorted them all (over 100 ms for 24,000 blocks).
+   */
+  private membershipOf(day: number, filter: BlockFilter): ((blockId: bigint) => boolean) | undefined {
+    const t = logTablesOf(day);
+    const tests: ((blockId: bigint) => boolean)[] = [];
+    if (filter.traceId !== undefined) {
+      // A trace's blocks are few (the probe found more than MAX_DIRECT_BLOCKS only for a giant trace).
+      const ids = this.statement(`SELECT block_id FROM ${t.traces} WHERE trace_id = ?`).pluck().all(filter.traceId) as bigint[];
+      const members = new Set(ids);
+      tests.push((blockId) => members.has(blockId));
+    }
+    if (filter.words !== undefined) {
+      const members = new WordMembership(this.statement(`SELECT rowid FROM ${t.words} WHERE ${t.words} MATCH ? AND rowid >= ? AND rowid < ?`), filter.words);
+      tests.push((blockId) => members.has(blockId));
+    }
+    return tests.length === 0 ? undefined : (blockId) => tests.every((test) => test(blockId));
+  }
+
+  /**
+   * The ids of the day's blocks holding the filter's trace id or words, when an index lists at most
+   * MAX_DIRECT_BLOCKS of them; the filter's other conditions are left to the exact check of each line.
+   */
+  private fewCandidateBlocks(day: number, filter: BlockFilter): bigint[] | undefined {
+    const t = logTablesOf(day);
+    const few = (ids: bigint[]): bigint[] | undefined => (ids.length > MAX_DIRECT_BLOCKS ? undefined : ids);
+    const limit = `LIMIT ${MAX_DIRECT_BLOCKS + 1}`;
+    if (filter.traceId !== undefined) {
+      const ids = this.statement(`SELECT block_id FROM ${t.traces} WHERE trace_id = ? ${limit}`).pluck().all(filter.traceId);
+      const found = few(ids as bigint[]);
+      if (found !== undefined) return found;
+    }
+    if (filter.words !== undefined) {
+      const ids = this.statement(`SELECT rowid FROM ${t.words} WHERE ${t.words} MATCH ? ${limit}`).pluck().all(filter.words);
+      return few(ids as bigint[]);
+    }
+    return undefined;
+  }
+
+  /** The blocks of the ids that overlap the walk's window, in its order. */
+  private blocksInOrder(day: number, ids: bigint[], walk: Walk): BlockRef[] {
+    const select = this.statement(`SELECT id, min_ts, max_ts FROM ${logTablesOf(day).blocks} WHERE id = ?`);
+    const blocks: BlockRef[] = [];
+    for (const id of ids) {
+      const block = select.get(id) as BlockRef | undefined;
+      if (block !== undefined && block.max_ts >= walk.startNs && block.min_ts < walk.endNs) blocks.push(block);
+    }
+    const key = walk.order === 'DESC' ? (block: BlockRef) => -block.max_ts : (block: BlockRef) => block.min_ts;
+    return blocks.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+
+  private readById(id: string): { log: StoredLog; tsNs: bigint; lineId: number; serviceId: bigint } | undefined {
     const match = ID_PATTERN.exec(id);
     if (match === null) return undefined;
     const day = Number(match[1]);
     if (this.statement('SELECT 1 FROM partitions WHERE day = ?').get(day) === undefined) return undefined;
-    const t = partitionTables(day);
-    const row = this.statement(`SELECT ${LOG_COLUMNS} FROM ${t.logs} l WHERE l.rowid = ?`).get(BigInt(match[2])) as
-      | LogRow
-      | undefined;
-    return row === undefined ? undefined : { day, row, log: this.toStoredLog(day, row) };
+    const lineId = Number(match[2]);
+    const { blockId, index } = blockOfLineId(lineId);
+    const block = this.readBlock(day, BigInt(blockId));
+    const line = block?.lines[index];
+    if (block === undefined || line === undefined) return undefined;
+    const tsNs = BigInt(line[0] === '0' ? line[1] : line[0]);
+    return { log: this.logOf(block.context, lineId, line), tsNs, lineId, serviceId: block.serviceId };
+  }
+
+  /** A block's lines; undefined when it is missing or its bodies lack one of the phrases. */
+  private readBlock(
+    day: number,
+    blockId: bigint,
+    phrases: RegExp[] = [],
+  ): { context: BlockContext; serviceId: bigint; lines: DecodedLine[] } | undefined {
+    const t = logTablesOf(day);
+    if (phrases.length > 0) {
+      // The bodies alone first: SQLite then skips the pages of the lines of a block ruled out.
+      const bodies = this.statement(`SELECT bodies FROM ${t.blocks} WHERE id = ?`).pluck().get(blockId) as string | undefined;
+      const text = bodies?.toLowerCase() ?? '';
+      if (!phrases.every((phrase) => phrase.test(text))) return undefined;
+    }
+    const sql = `SELECT service_id, resource_ids, scope_ids, lines, bodies FROM ${t.blocks} WHERE id = ?`;
+    const row = this.statement(sql).get(blockId) as BlockContent | undefined;
+    if (row === undefined) return undefined;
+    const context: BlockContext = {
+      day,
+      serviceName: this.name('services', 'name', row.service_id),
+      resourceIds: JSON.parse(row.resource_ids) as number[],
+      scopeIds: JSON.parse(row.scope_ids) as number[],
+    };
+    return { context, serviceId: row.service_id, lines: decodeBlockLines(row.lines, row.bodies) };
   }
 
   /** What SQL can check of the query's top-level conditions (each of them must hold for a match). */
-  private prefilterOf(query: LogQuery | null): Prefilter {
-    const prefilter: Prefilter = { conditions: [], params: {}, impossible: false };
-    if (query === null) return prefilter;
+  private filterOf(query: LogQuery | null): BlockFilter {
+    const filter: BlockFilter = { severityMasks: [], impossible: false };
+    if (query === null) return filter;
     const conjuncts = query.type === 'and' ? query.children : [query];
-    const fts: string[] = [];
-    conjuncts.forEach((node, index) => {
-      const expression = ftsExpressionOf(node);
-      if (expression !== undefined) fts.push(expression);
+    const words: string[] = [];
+    for (const node of conjuncts) {
+      const expression = blockWordsExpressionOf(node);
+      if (expression !== undefined) words.push(expression);
+      // A text's words are substrings of the lower-cased body of any line matching it.
+      if (node.type === 'text') (filter.lineWords ??= []).push(...wordsOf(node.text));
+      if (node.type === 'text' && wordsOf(node.text).length > 1) (filter.phrases ??= []).push(phrasePattern(node.text, node.prefix));
       if (node.type === 'field' && !node.prefix && node.field === 'service') {
         const ids = this.statement('SELECT id FROM services WHERE name = ? COLLATE NOCASE').pluck().all(node.value) as bigint[];
-        if (ids.length === 0) prefilter.impossible = true;
-        else prefilter.conditions.push(`l.service_id IN (${ids.join(', ')})`);
+        if (ids.length === 0) filter.impossible = true;
+        filter.serviceIds = filter.serviceIds === undefined ? ids : filter.serviceIds.filter((id) => ids.includes(id));
       }
       if (node.type === 'field' && !node.prefix && node.field === 'trace_id') {
         const traceId = node.value.toLowerCase();
-        if (!isValidTraceId(traceId)) prefilter.impossible = true;
-        prefilter.conditions.push(`l.trace_id = @trace${index}`);
-        prefilter.params[`trace${index}`] = hexToBuffer(traceId);
+        if (!isValidTraceId(traceId)) filter.impossible = true;
+        else if (filter.traceId !== undefined && !filter.traceId.equals(hexToBuffer(traceId))) filter.impossible = true;
+        else filter.traceId = hexToBuffer(traceId);
       }
-      if (node.type === 'severity' && node.op === '=') {
-        const range = SEVERITY_LEVELS[node.level.toLowerCase()];
-        const numbers = range === undefined ? '' : `l.severity_number BETWEEN ${range.min} AND ${range.max} OR `;
-        prefilter.conditions.push(`(${numbers}l.severity_text = @severity${index} COLLATE NOCASE)`);
-        prefilter.params[`severity${index}`] = node.level;
+      if (node.type === 'severity') {
+        const mask = severityMaskOf(node.op, node.level);
+        if (mask !== undefined) filter.severityMasks.push(mask);
       }
-    });
-    if (fts.length > 0) prefilter.fts = fts.join(' AND ');
-    return prefilter;
+    }
+    if (filter.serviceIds?.length === 0) filter.impossible = true;
+    if (words.length > 0) filter.words = words.join(' AND ');
+    return filter;
   }
 
   private daysOverlapping(startNs: bigint, endNs: bigint, order: 'ASC' | 'DESC'): number[] {
@@ -197,25 +386,43 @@ export class SqliteLogReader implements LogReader {
     return days.map(Number);
   }
 
-  private toStoredLog(day: number, row: LogRow): StoredLog {
-    const resource = JSON.parse(this.name('resources', 'body', row.resource_id)) as Resource;
-    const log: LogRecord = {
-      timeUnixNano: row.time_ns,
-      observedTimeUnixNano: row.observed_time_ns,
-      severityNumber: Number(row.severity_number),
-      severityText: row.severity_text,
-      body: JSON.parse(row.body) as LogRecord['body'],
-      attributes: JSON.parse(row.attributes) as LogRecord['attributes'],
-      droppedAttributesCount: Number(row.dropped_attributes_count),
-      flags: Number(row.flags),
-      traceId: row.trace_id === null ? '' : bufferToHex(row.trace_id),
-      spanId: row.span_id === null ? '' : bufferToHex(row.span_id),
-      eventName: row.event_name,
-      serviceName: this.name('services', 'name', row.service_id),
-      resource,
-      scope: JSON.parse(this.name('scopes', 'body', row.scope_id)) as InstrumentationScope,
+  /** A line as a StoredLog whose resource and scope are the shared cached objects (for matching). */
+  private logOf(context: BlockContext, lineId: number, line: DecodedLine): StoredLog {
+    const [time, observed, severityNumber, severityText, body, attributes, dropped, flags, eventName, resourceRef, scopeRef, traceId, spanId] =
+      line;
+    return {
+      id: `${context.day}:${lineId}`,
+      timeUnixNano: BigInt(time),
+      observedTimeUnixNano: BigInt(observed),
+      severityNumber,
+      severityText,
+      body,
+      attributes: decodeAttributes(attributes),
+      droppedAttributesCount: dropped,
+      flags,
+      traceId,
+      spanId,
+      eventName,
+      serviceName: context.serviceName,
+      resource: this.parsedBody('resources', context.resourceIds[resourceRef]) as Resource,
+      scope: this.parsedBody('scopes', context.scopeIds[scopeRef]) as InstrumentationScope,
     };
-    return { id: `${day}:${row.row_id}`, ...log };
+  }
+
+  /** The line as handed to the caller: its own copies of the resource and scope. */
+  private returned(log: StoredLog): StoredLog {
+    return { ...log, resource: structuredClone(log.resource), scope: structuredClone(log.scope) };
+  }
+
+  private parsedBody(table: 'resources' | 'scopes', id: number): Resource | InstrumentationScope {
+    const key = `${table}:${id}`;
+    let value = this.parsed.get(key);
+    if (value === undefined) {
+      value = JSON.parse(this.name(table, 'body', BigInt(id))) as Resource | InstrumentationScope;
+      if (this.parsed.size >= MAX_CACHE_ENTRIES) this.parsed.clear();
+      this.parsed.set(key, value);
+    }
+    return value;
   }
 
   /** A dictionary entry by id; ids never change once written, so entries are cached. */
@@ -245,27 +452,71 @@ export class SqliteLogReader implements LogReader {
   }
 }
 
+/** Time order, ties by id order (ids order as block, then place in the block). */
+function compareLines(a: Candidate, b: Candidate): number {
+  if (a.tsNs !== b.tsNs) return a.tsNs < b.tsNs ? -1 : 1;
+  return a.lineId - b.lineId;
+}
+
+function isBefore(a: { tsNs: bigint; lineId: number }, b: { tsNs: bigint; lineId: number }): boolean {
+  return a.tsNs < b.tsNs || (a.tsNs === b.tsNs && a.lineId < b.lineId);
+}
+
+function* onlyMatching(blocks: Iterable<BlockRef>, mayHold: (blockId: bigint) => boolean): Iterable<BlockRef> {
+  for (const block of blocks) if (mayHold(block.id)) yield block;
+}
+
+/** Block ids listed in the word index per range of WORD_CHUNK_BLOCKS ids. */
+const WORD_CHUNK_BLOCKS = 4_096n;
+
 /**
- * An FTS5 expression every line matching the node also matches, or undefined when there is none. Each
- * text becomes a quoted phrase of its words (so no user text is ever read as FTS5 syntax), the last
- * word marked as a prefix when the text is one.
+ * Which blocks hold a word expression, read from the word index one range of block ids at a time as the
+ * walk reaches them. Ids grow with write order, which follows time, so a walk that stops after its first
+ * blocks reads one or two ranges of a common word's list rather than all of the day's.
  */
-export function ftsExpressionOf(node: LogQuery): string | undefined {
-  switch (node.type) {
-    case 'text': {
-      const words = wordsOf(node.text);
-      if (words.length === 0) return undefined;
-      return `"${words.join(' ').replaceAll('"', '""')}"${node.prefix ? '*' : ''}`;
+class WordMembership {
+  private readonly chunks = new Map<bigint, Set<bigint>>();
+
+  constructor(
+    private readonly select: Database.Statement,
+    private readonly expression: string,
+  ) {}
+
+  has(blockId: bigint): boolean {
+    const chunk = blockId / WORD_CHUNK_BLOCKS;
+    let members = this.chunks.get(chunk);
+    if (members === undefined) {
+      const first = chunk * WORD_CHUNK_BLOCKS;
+      members = new Set(this.select.pluck().all(this.expression, first, first + WORD_CHUNK_BLOCKS) as bigint[]);
+      this.chunks.set(chunk, members);
     }
-    case 'or': {
-      const parts = node.children.map(ftsExpressionOf);
-      return parts.every((part) => part !== undefined) ? `(${parts.join(' OR ')})` : undefined;
-    }
-    case 'and': {
-      const parts = node.children.map(ftsExpressionOf).filter((part) => part !== undefined);
-      return parts.length === 0 ? undefined : `(${parts.join(' AND ')})`;
-    }
-    default:
-      return undefined;
+    return members.has(blockId);
   }
+}
+
+const WORD_CHARACTER = '[\\p{L}\\p{N}\\p{Co}]';
+const SEPARATOR = '[^\\p{L}\\p{N}\\p{Co}]';
+
+/**
+ * A pattern found in a lower-cased text wherever its words hold the phrase's words consecutively
+ * (log-match.ts splits words at runs of SEPARATOR); with prefix the last word may continue. Words are
+ * made of word characters only, none of them special in a pattern.
+ */
+function phrasePattern(text: string, prefix: boolean): RegExp {
+  const words = wordsOf(text).join(`${SEPARATOR}+`);
+  return new RegExp(`(?<!${WORD_CHARACTER})${words}${prefix ? '' : `(?!${WORD_CHARACTER})`}`, 'u');
+}
+
+function containsAll(text: string, words: string[]): boolean {
+  for (const word of words) if (!text.includes(word)) return false;
+  return true;
+}
+
+function clamp(ns: bigint): bigint {
+  return ns < MIN_NS ? MIN_NS : ns > MAX_NS ? MAX_NS : ns;
+}
+
+/** better-sqlite3 refuses named parameters the statement does not use. */
+function withUsedParams(sql: string, params: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params).filter(([name]) => sql.includes(`@${name}`)));
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkMetricReaderCase, METRIC_READER_CASES, MIDNIGHT_MS, writeMetricFixture } from '../metric-reader-cases.js';
 import { openWriteConnection } from './connection.js';
-import { createPartition, createSharedSchema, DATABASE_FILE_NAME } from './schema.js';
+import { createPartition, createSharedSchema, DATABASE_FILE_NAME, SCHEMA_VERSION } from './schema.js';
 import { SqliteStorage } from './sqlite-storage.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'meshscope-sqlite-metrics-test-'));
@@ -71,7 +71,7 @@ PRAGMA user_version = 3;`);
     check.close();
     assert.ok(!tables.includes('metric_points_20261126'), `tables: ${tables.join(', ')}`);
     assert.ok(tables.includes('samples_20261126'));
-    assert.equal(version, 4);
+    assert.equal(version, SCHEMA_VERSION);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -60,7 +60,7 @@ test('a day expired for every signal loses all its tables and its catalogue row'
     const tables = dayTables(db);
     assert.ok(tables.length > 0);
     assert.deepEqual(tables.filter((name) => name.includes('20261124')), [], 'no table of the dropped day remains');
-    assert.ok(tables.includes('spans_20261125') && tables.includes('logs_text_20261126'));
+    assert.ok(tables.includes('spans_20261125') && tables.includes('log_words_20261126'));
   });
 });
 
@@ -71,7 +71,7 @@ test('a day expired for one signal keeps the others and empty tables of that sig
   await storage.shutdown();
   inspect(storage, (db) => {
     assert.deepEqual(db.prepare('SELECT day FROM partitions ORDER BY day').pluck().all(), [20261124, 20261125, 20261126]);
-    assert.equal(db.prepare('SELECT count(*) FROM logs_20261124').pluck().get(), 0);
+    assert.equal(db.prepare('SELECT count(*) FROM log_blocks_20261124').pluck().get(), 0);
     assert.equal(db.prepare('SELECT count(*) FROM spans_20261124').pluck().get(), 1);
     assert.equal(db.prepare('SELECT count(*) FROM samples_20261124').pluck().get(), 2);
   });

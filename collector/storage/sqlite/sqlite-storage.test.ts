@@ -421,11 +421,19 @@ test('logs and samples are stored durably in the day partition', async () => {
 
   const db = new Database(storage.databasePath, { readonly: true });
   db.defaultSafeIntegers(true);
-  const logRow = db.prepare('SELECT * FROM logs_20261126').get() as Record<string, unknown>;
-  assert.equal(logRow.time_ns, log.timeUnixNano);
-  assert.equal(logRow.severity_text, 'ERROR');
-  assert.deepEqual(JSON.parse(logRow.body as string), log.body);
-  assert.equal((logRow.trace_id as Buffer).toString('hex'), log.traceId);
+  const block = db.prepare('SELECT * FROM log_blocks_20261126').get() as Record<string, unknown>;
+  assert.equal(block.line_count, 1n);
+  assert.equal(block.min_ts, log.timeUnixNano);
+  const [line] = JSON.parse(block.lines as string) as unknown[][];
+  assert.equal(line[0], String(log.timeUnixNano));
+  assert.equal(line[3], 'ERROR');
+  // A string body is stored once, in the bodies column; the line holds its length.
+  assert.equal(block.bodies, 'payment failed');
+  assert.equal(line[4], 'payment failed'.length);
+  assert.equal(line[11], log.traceId);
+  const traceRow = db.prepare('SELECT trace_id, block_id FROM log_traces_20261126').get() as { trace_id: Buffer; block_id: bigint };
+  assert.equal(traceRow.trace_id.toString('hex'), log.traceId);
+  assert.equal(traceRow.block_id, block.id);
   const series = db.prepare('SELECT id, metric, labels FROM series').all() as Record<string, unknown>[];
   const rows = db.prepare('SELECT series_id, ts_ms, value FROM samples_20261126 ORDER BY ts_ms').all();
   const indexed = db.prepare('SELECT name, value FROM series_labels ORDER BY name').all();

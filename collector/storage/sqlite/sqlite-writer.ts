@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { MeshscopeError } from '../../errors.js';
 import type { RetentionCutoffs, RetentionResult, StorageStats, StorageWriter, WriteBatch } from '../api.js';
 import type { EncodedBatch, FromWorker, ToWorker, WriterWorkerData } from './protocol.js';
-import { encodeLogs, logTransferablesOf } from './log-encoder.js';
+import { encodeLogs } from './log-encoder.js';
 import { encodeSpans, transferablesOf } from './span-encoder.js';
 
 export interface StorageLogger {
@@ -229,7 +229,7 @@ function encodeBatch(batch: WriteBatch): { batch: EncodedBatch; transfer: ArrayB
   const logs = encodeLogs(batch.logs);
   return {
     batch: { spans, logs, samples: batch.samples, metricMetadata: batch.metricMetadata, edges: batch.edges },
-    transfer: [...transferablesOf(spans), ...logTransferablesOf(logs)],
+    transfer: transferablesOf(spans),
   };
 }
 
