@@ -122,7 +122,7 @@ export class ApiClient {
   }
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -131,7 +131,7 @@ function parseJson(text: string): unknown {
 }
 
 /** The message the server put in its error body, in any of the hub's envelopes (Jaeger, logs, Prometheus). */
-function serverMessage(body: unknown, text: string, status: number): string {
+export function serverMessage(body: unknown, text: string, status: number): string {
   if (typeof body === 'object' && body !== null) {
     const record = body as { errors?: { msg?: unknown }[] | null; error?: unknown };
     const jaegerMessage = record.errors?.[0]?.msg;

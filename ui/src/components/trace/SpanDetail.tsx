@@ -43,6 +43,16 @@ export function SpanDetail({ span, model, onSelect, onClose }: { span: SpanNode;
         <dd>{span.kind || <span className="muted">unspecified</span>}</dd>
         <dt>Span ID</dt>
         <dd className="mono">{span.spanId}</dd>
+        <dt>Logs</dt>
+        <dd>
+          <Link to={logsHref(`span_id:${span.spanId}`, model)} data-testid="span-logs-link">
+            this span
+          </Link>
+          {' · '}
+          <Link to={logsHref(`trace_id:${span.traceId}`, model)} data-testid="trace-logs-link">
+            whole trace
+          </Link>
+        </dd>
         <dt>Parent</dt>
         <dd className="mono">
           {parent !== undefined ? (
@@ -123,4 +133,11 @@ function KeyValueTable({ items }: { items: KeyValue[] }) {
       </tbody>
     </table>
   );
+}
+
+/** The log search for a query over the trace's time, with a minute either side for skewed clocks. */
+function logsHref(query: string, model: TraceModel): string {
+  const startMs = Math.floor(model.startUs / 1_000) - 60_000;
+  const endMs = Math.ceil((model.startUs + model.durationUs) / 1_000) + 60_000;
+  return `/logs?${new URLSearchParams({ query, start: String(startMs), end: String(endMs) })}`;
 }

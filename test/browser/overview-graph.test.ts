@@ -1,0 +1,242 @@
+// The services overview and the service graph in headless Chromium against a real hub. Checkouts arrive
+// over OTLP in two rounds a few seconds apart, "before" healthy and "after" with payments failing half
+// its calls (a bad deploy between them); the span-derived series are written every second, and a rule
+// fires on the payments errors. A second hub requires a query token, which the UI asks for.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { getJson, startHub, waitFor, type RunningHub } from '../e2e/harness.js';
+import { assertNoProblems, launchBrowser, openPage, screenshot } from './browser.js';
+import { SpanRecorder, recordCheckout } from './seed.js';
+
+const PREFIX = 'mesh';
+const WEB = `${PREFIX}-web`;
+const PAYMENTS = `${PREFIX}-payments`;
+const CART = `${PREFIX}-cart`;
+const ROUND_SIZE = 12;
+const TEST_TIMEOUT = { timeout: 90_000 };
+const RULES = `groups:
+  - name: mesh
+    interval: 1s
+    rules:
+      - alert: PaymentsFailing
+        expr: sum by (service) (increase(traces_spanmetrics_calls_total{service="${PAYMENTS}", status_code="STATUS_CODE_ERROR"}[10m])) > 0
+        labels:
+          severity: page
+        annotations:
+          summary: "{{ $labels.service }} fails calls"
+`;
+
+let hub: RunningHub;
+let browser: Browser;
+/** A moment between the two rounds, on a whole second (the deploy-time field has second precision). */
+let deployMs: number;
+
+before(async () => {
+  const rulesDir = mkdtempSync(path.join(tmpdir(), 'meshscope-graph-rules-'));
+  writeFileSync(path.join(rulesDir, 'mesh.yml'), RULES);
+  const env = { MESHSCOPE_SPAN_METRICS_INTERVAL: '1s', MESHSCOPE_RULES_FILE: path.join(rulesDir, 'mesh.yml'), MESHSCOPE_RULE_INTERVAL: '1s' };
+  [hub, browser] = await Promise.all([startHub({ env }), launchBrowser()]);
+  await sendRound(0, false);
+  await waitForEdgeCalls(WEB, PAYMENTS, ROUND_SIZE);
+  // Whole seconds on both sides of the deploy, so each round's samples fall in its own window.
+  await pause(1_500);
+  deployMs = Math.ceil(Date.now() / 1_000) * 1_000;
+  await pause(deployMs - Date.now() + 1_500);
+  await sendRound(ROUND_SIZE, true);
+  await waitForEdgeCalls(WEB, PAYMENTS, ROUND_SIZE * 2);
+  await waitFor(async () => (await getJson(`${hub.queryUrl}/api/v1/alerts`)).body.data.alerts.some((alert: { state: string }) => alert.state === 'firing'), 20_000, () => 'the payments alert did not fire');
+}, TEST_TIMEOUT);
+
+after(async () => {
+  await browser?.close();
+  await hub?.stop({ removeData: true });
+}, TEST_TIMEOUT);
+
+/** One round of checkouts ending just now; `failing` makes every other payment fail. */
+async function sendRound(offset: number, failing: boolean): Promise<void> {
+  const recorder = new SpanRecorder();
+  const now = Date.now();
+  for (let index = 0; index < ROUND_SIZE; index++) recordCheckout(recorder, PREFIX, now - 2_000 - index * 50, offset + index, failing && index % 2 === 0);
+  await recorder.send(hub.otlpHttpUrl);
+}
+
+/** Waits until the service-graph counter of an edge has reached `calls` (the series are written every second). */
+async function waitForEdgeCalls(client: string, server: string, calls: number): Promise<void> {
+  const query = encodeURIComponent(`sum(traces_service_graph_request_total{client="${client}", server="${server}"})`);
+  await waitFor(async () => Number((await getJson(`${hub.queryUrl}/api/v1/query?query=${query}`)).body.data?.result?.[0]?.value?.[1] ?? 0) >= calls, 20_000, () => `edge ${client}→${server} below ${calls} calls`);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
+  await waitFor(() => pattern.test(page.url()), 10_000, () => `URL is ${page.url()}`);
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim();
+}
+
+function percentIn(label: string): number {
+  const match = /([\d.]+)%/.exec(label);
+  assert.ok(match !== null, `no percentage in "${label}"`);
+  return Number(match[1]);
+}
+
+test('overview: each service with rate, error %, p95, health and its firing alert; links to the graph', TEST_TIMEOUT, async () => {
+  const watched = await openPage(browser);
+  const { page } = watched;
+  await page.goto(`${hub.queryUrl}/?lookback=15m`);
+  await page.locator('[data-testid=service-row]').first().waitFor();
+  const services = await page.locator('[data-testid=service-row]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-service')));
+  assert.deepEqual([...services].sort(), [`${PREFIX}-cart`, PAYMENTS, `${PREFIX}-shipping`, WEB]);
+  assert.equal(services[0], PAYMENTS, 'the service with a firing alert comes first');
+
+  const payments = page.locator(`[data-testid=service-row][data-service="${PAYMENTS}"]`);
+  assert.equal(await payments.getAttribute('data-health'), 'failing');
+  const paymentsErrors = percentIn(await payments.locator('[data-testid=service-errors]').innerText());
+  assert.ok(paymentsErrors > 10 && paymentsErrors < 40, `payments errors ${paymentsErrors}% (6 of 24 calls failed)`);
+  assert.match(await payments.locator('[data-testid=service-alerts]').innerText(), /PaymentsFailing/);
+  assert.match(await payments.locator('[data-testid=service-p95]').innerText(), /^\d+(\.\d+)?ms$/);
+  assert.match(await payments.locator('[data-testid=service-rate]').innerText(), /\/s$/);
+  const cart = page.locator(`[data-testid=service-row][data-service="${CART}"]`);
+  assert.equal(await cart.getAttribute('data-health'), 'healthy');
+  assert.equal(await cart.locator('[data-testid=service-errors]').innerText(), '0%');
+  assert.equal(await text(page, '[data-testid=tile-services]'), '4');
+  await page.locator('[data-testid=sparkline]').first().waitFor();
+  assert.equal(await page.locator('[data-testid=sparkline]').count(), 4, 'every service has its traffic sparkline');
+  assert.match(await payments.locator('.sparkline-failed-area').getAttribute('d') ?? '', /^M\d/, 'payments failures drawn over its traffic');
+  assert.equal(await cart.locator('.sparkline-failed-area').getAttribute('d'), '', 'cart never failed');
+  assert.equal(await text(page, '[data-testid=tile-alerts]'), '1');
+  assert.equal(await text(page, '[data-testid=tile-failing]'), '1');
+  assert.match(await text(page, '[data-testid=firing-alert]'), /PaymentsFailing mesh-payments fails calls/);
+  assert.equal(await page.locator('nav[aria-label=Main] a').allInnerTexts().then((items) => items.slice(0, 3).join(',')), 'Overview,Graph,Traces');
+  await screenshot(page, 'overview');
+
+  await payments.locator('[data-testid=service-graph-link]').click();
+  await waitForUrl(page, new RegExp(`/graph\\?lookback=15m&node=${PAYMENTS}`));
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  assert.equal(await text(page, '[data-testid=details-title]'), PAYMENTS);
+  assertNoProblems(watched);
+});
+
+test('graph: nodes, virtual databases and edges with their figures in the DOM; a node and an edge open their traces', TEST_TIMEOUT, async () => {
+  const watched = await openPage(browser);
+  const { page } = watched;
+  await page.goto(`${hub.queryUrl}/graph?lookback=15m`);
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  const nodes = Object.fromEntries(await page.locator('[data-testid=graph-node]').evaluateAll((elements) => elements.map((element) => [element.getAttribute('data-node-id'), element.getAttribute('data-kind')])));
+  assert.deepEqual(nodes, { [CART]: 'service', [PAYMENTS]: 'service', [`${PREFIX}-shipping`]: 'service', [WEB]: 'service', postgresql: 'database', redis: 'database', user: 'client' });
+  assert.equal(await page.locator(`[data-testid=graph-node][data-node-id="${PAYMENTS}"]`).getAttribute('data-health'), 'failing');
+  assert.equal(await page.locator(`[data-testid=graph-node][data-node-id="${CART}"]`).getAttribute('data-health'), 'healthy');
+
+  const paymentsEdge = page.locator(`[data-testid=graph-edge][data-edge-id="${WEB}→${PAYMENTS}"]`);
+  assert.equal(await paymentsEdge.getAttribute('data-health'), 'failing');
+  const label = await paymentsEdge.locator('[data-testid=graph-edge-label]').textContent();
+  assert.match(label ?? '', /^[\d.]+\/s · [\d.]+% err p95 [\d.]+ms$/);
+  assert.ok(percentIn(label!) > 10);
+  assert.match((await page.locator(`[data-testid=graph-edge][data-edge-id="${CART}→redis"] [data-testid=graph-edge-label]`).textContent()) ?? '', / 0% err/);
+  // The table beside the canvas says the same for screen readers.
+  assert.equal(await page.locator('[data-testid=edge-row]').count(), await page.locator('[data-testid=graph-edge]').count());
+  assert.match(await text(page, `[data-testid=edge-row][data-edge-id="${WEB}→${PAYMENTS}"]`), new RegExp(`${WEB} ${PAYMENTS} .*/s .*% .*ms Failing`));
+  // Columns follow call depth: outside callers, then web, then its callees, then the databases.
+  const xOf = async (id: string) => (await page.locator(`[data-testid=graph-node][data-node-id="${id}"]`).boundingBox())!.x;
+  assert.ok((await xOf('user')) < (await xOf(WEB)) && (await xOf(WEB)) < (await xOf(PAYMENTS)) && (await xOf(PAYMENTS)) < (await xOf('postgresql')));
+  await screenshot(page, 'graph');
+
+  await page.locator(`[data-testid=graph-node][data-node-id="${PAYMENTS}"]`).click();
+  await waitForUrl(page, new RegExp(`node=${PAYMENTS}`));
+  assert.equal(await text(page, '[data-testid=details-title]'), PAYMENTS);
+  assert.equal(await text(page, '[data-testid=graph-details] [data-testid=health-badge]'), 'Failing');
+  assert.match(await page.locator('[data-testid=node-logs-link]').getAttribute('href') ?? '', new RegExp(`^/logs\\?query=service%3A${PAYMENTS}&start=\\d+&end=\\d+$`));
+  assert.match(await page.locator('[data-testid=node-metrics-link]').getAttribute('href') ?? '', /^\/metrics\?query=.*traces_spanmetrics_calls_total/);
+  await screenshot(page, 'graph-node-selected');
+
+  await page.locator(`[data-testid=edge-row][data-edge-id="${WEB}→${PAYMENTS}"]`).click();
+  await waitForUrl(page, /edge=/);
+  assert.equal(await text(page, '[data-testid=details-title]'), `${WEB} → ${PAYMENTS}`);
+  await page.locator('[data-testid=edge-trace]').first().waitFor();
+  assert.equal(await page.locator('[data-testid=edge-trace]').count(), 8, 'the first 8 of the 24 crossing traces');
+  assert.match(await text(page, '[data-testid=edge-trace]'), /1 err GET \/checkout/, 'failing traces first');
+  await screenshot(page, 'graph-edge-selected');
+  const traceId = await page.locator('[data-testid=edge-trace]').first().getAttribute('data-trace-id');
+  await page.locator('[data-testid=edge-trace]').first().click();
+  await waitForUrl(page, new RegExp(`/trace/${traceId}$`));
+  await page.locator('[data-testid=span-row]').first().waitFor();
+
+  await page.goBack();
+  await page.locator(`[data-testid=graph-node][data-node-id="${PAYMENTS}"]`).click();
+  await page.locator('[data-testid=node-traces-link]').click();
+  await waitForUrl(page, new RegExp(`/search\\?service=${PAYMENTS}&start=\\d+&end=\\d+`));
+  await page.locator('[data-testid=trace-result]').first().waitFor();
+  assert.ok((await page.locator('[data-testid=trace-result]').count()) >= ROUND_SIZE);
+  assertNoProblems(watched);
+});
+
+test('graph: before and after a deploy side by side, and thresholds that change health', TEST_TIMEOUT, async () => {
+  const watched = await openPage(browser);
+  const { page } = watched;
+  await page.goto(`${hub.queryUrl}/graph?lookback=15m`);
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  // The deploy-time field is local time; the browser runs in the test's time zone.
+  const local = new Date(deployMs - new Date(deployMs).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+  await page.locator('[data-testid=deploy-time]').fill(local);
+  await page.getByRole('button', { name: 'Before / after' }).click();
+  await waitForUrl(page, new RegExp(`lookback=15m&end=${deployMs + 900_000}&compare=previous`));
+  await page.locator('[data-testid=graph-before] [data-testid=graph-node]').first().waitFor();
+
+  const edgeHealth = (side: string, id: string) => page.locator(`[data-testid=${side}] [data-testid=graph-edge][data-edge-id="${id}"]`).getAttribute('data-health');
+  assert.equal(await edgeHealth('graph-before', `${WEB}→${PAYMENTS}`), 'healthy');
+  assert.equal(await edgeHealth('graph-current', `${WEB}→${PAYMENTS}`), 'failing');
+  assert.equal(await edgeHealth('graph-before', `${WEB}→${CART}`), 'healthy');
+  assert.equal(await edgeHealth('graph-current', `${WEB}→${CART}`), 'healthy');
+  // The same node stands in the same place on both sides.
+  const position = (side: string) => page.locator(`[data-testid=${side}] [data-testid=graph-node][data-node-id="${PAYMENTS}"]`).getAttribute('transform');
+  assert.equal(await position('graph-before'), await position('graph-current'));
+
+  const firstChange = page.locator('[data-testid=change-row]').first();
+  assert.equal(await firstChange.getAttribute('data-edge-id'), `${WEB}→${PAYMENTS}`, 'the edge that started failing leads the changes');
+  assert.match(await firstChange.innerText(), /errors \+\d+(\.\d)? pts[\s\S]*0% → \d+(\.\d)?%/);
+  await screenshot(page, 'graph-compare');
+
+  // Raise "failing" above the payments error rate: it becomes degraded.
+  await page.locator('[data-testid=threshold-failing]').fill('90');
+  await page.locator('[data-testid=threshold-failing]').press('Enter');
+  await waitForUrl(page, /failing=90/);
+  await waitFor(async () => (await edgeHealth('graph-current', `${WEB}→${PAYMENTS}`)) === 'degraded', 5_000, () => 'payments edge not degraded under failing=90');
+
+  await page.locator('[data-testid=graph-now]').click();
+  await waitForUrl(page, /\/graph\?lookback=15m&failing=90$/);
+  await page.locator('[data-testid=graph-current] [data-testid=graph-node]').first().waitFor();
+  assert.equal(await page.locator('[data-testid=graph-before]').count(), 0);
+  assertNoProblems(watched);
+});
+
+test('a hub with a query token: the UI asks for it once, stores it and sends it', TEST_TIMEOUT, async () => {
+  const guarded = await startHub({ env: { MESHSCOPE_QUERY_TOKEN: 'open-sesame' } });
+  try {
+    const watched = await openPage(browser);
+    const { page } = watched;
+    await page.goto(`${guarded.queryUrl}/`);
+    await page.locator('[data-testid=token-dialog]').waitFor();
+    assert.match(await text(page, '[data-testid=token-dialog]'), /Query token required/);
+    await screenshot(page, 'token-dialog');
+    await page.locator('[data-testid=token-input]').fill('open-sesame');
+    await page.getByRole('button', { name: 'Save and retry' }).click();
+    await page.locator('[data-testid=empty-state]').waitFor();
+    assert.match(await text(page, '[data-testid=empty-state]'), /No services yet/);
+    assert.equal(await page.locator('[data-testid=token-dialog]').count(), 0);
+    assert.equal(await page.evaluate(() => localStorage.getItem('meshscope.queryToken')), 'open-sesame');
+    await page.goto(`${guarded.queryUrl}/graph`);
+    await page.locator('[data-testid=empty-state]').waitFor();
+    assert.equal(await page.locator('[data-testid=token-dialog]').count(), 0);
+    assertNoProblems(watched, [/Failed to load resource: the server responded with a status of 401/]);
+  } finally {
+    await guarded.stop({ removeData: true });
+  }
+});
