@@ -176,7 +176,7 @@ export interface LogSearch {
 export interface StoredLog extends LogRecord {
   /**
    * Opaque, stable for the life of the line, unique within the store; names the line in
-   * getLogContext. (SQLite: `<yyyymmdd>:<row id>`.)
+   * getLogContext. (SQLite: `<yyyymmdd>:<block id × 65536 + line index>`.)
    */
   id: string;
 }
