@@ -9,6 +9,7 @@ import { apiNotFound, jaegerRoutes } from './routes/jaeger-routes.js';
 import { jaegerV3Routes } from './routes/jaeger-v3-routes.js';
 import { logsRoutes } from './routes/logs-routes.js';
 import { prometheusRoutes } from './routes/prometheus-routes.js';
+import { serviceGraphRoutes } from './routes/service-graph-routes.js';
 import { uiRoutes } from './routes/ui-routes.js';
 
 export interface HealthOptions {
@@ -62,6 +63,7 @@ const API_INDEX = {
     jaeger: ['/api/services', '/api/services/{service}/operations', '/api/operations', '/api/traces', '/api/traces/{traceID}', '/api/dependencies'],
     jaegerV3: ['/api/v3/services', '/api/v3/operations', '/api/v3/traces', '/api/v3/traces/{traceID}', '/api/v3/trace-summaries'],
     prometheus: ['/api/v1/query', '/api/v1/query_range', '/api/v1/series', '/api/v1/labels', '/api/v1/label/{name}/values', '/api/v1/metadata', '/api/v1/status/buildinfo'],
+    serviceGraph: ['/api/service-graph'],
     logs: ['/api/logs', '/api/logs/context', '/api/logs/tail', '/api/traces/{traceID}/logs'],
     alerting: ['/api/v1/rules', '/api/v1/alerts', '/api/alerts/rules', '/api/alerts/rules/{id}', '/-/reload'],
     health: ['/ready', '/healthz', '/metrics'],
@@ -89,6 +91,7 @@ export function queryApp(options: QueryAppOptions): Express {
   app.use(jaegerV3Routes(deps)); // what current Jaeger UI and Grafana's gRPC-gateway mode call
   app.use(logsRoutes({ logs: options.storage.logs }));
   app.use(prometheusRoutes({ metrics: options.storage.metrics, version: PACKAGE_VERSION }));
+  app.use(serviceGraphRoutes({ dependencies: options.storage.dependencies, traces: options.storage.traces }));
   app.use(options.lateRoutes);
   app.use('/api', apiNotFound); // last, so it never shadows an /api router mounted above
   return app;

@@ -1,7 +1,9 @@
 // The services overview and the service graph in headless Chromium against a real hub. Checkouts arrive
-// over OTLP in two rounds a few seconds apart, "before" healthy and "after" with payments failing half
-// its calls (a bad deploy between them); the span-derived series are written every second, and a rule
-// fires on the payments errors. A second hub requires a query token, which the UI asks for.
+// over OTLP in two rounds of 12, "before" healthy and "after" with payments failing half its calls (a bad
+// deploy between them). The graph counts the hub's stored per-minute edges, which are stamped with the
+// minute a call happened, so the rounds happen in two consecutive past minutes, the deploy at the
+// boundary, and every figure on the graph is exact. The span-derived series are written every second,
+// and a rule fires on the payments errors. A second hub requires a query token, which the UI asks for.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ const WEB = `${PREFIX}-web`;
 const PAYMENTS = `${PREFIX}-payments`;
 const CART = `${PREFIX}-cart`;
 const ROUND_SIZE = 12;
+const MINUTE_MS = 60_000;
 const TEST_TIMEOUT = { timeout: 90_000 };
 const RULES = `groups:
   - name: mesh
@@ -32,7 +35,7 @@ const RULES = `groups:
 
 let hub: RunningHub;
 let browser: Browser;
-/** A moment between the two rounds, on a whole second (the deploy-time field has second precision). */
+/** The minute boundary between the two rounds (the deploy-time field has second precision). */
 let deployMs: number;
 
 before(async () => {
@@ -40,14 +43,18 @@ before(async () => {
   writeFileSync(path.join(rulesDir, 'mesh.yml'), RULES);
   const env = { MESHSCOPE_SPAN_METRICS_INTERVAL: '1s', MESHSCOPE_RULES_FILE: path.join(rulesDir, 'mesh.yml'), MESHSCOPE_RULE_INTERVAL: '1s' };
   [hub, browser] = await Promise.all([startHub({ env }), launchBrowser()]);
-  await sendRound(0, false);
-  await waitForEdgeCalls(WEB, PAYMENTS, ROUND_SIZE);
-  // Whole seconds on both sides of the deploy, so each round's samples fall in its own window.
-  await pause(1_500);
-  deployMs = Math.ceil(Date.now() / 1_000) * 1_000;
-  await pause(deployMs - Date.now() + 1_500);
-  await sendRound(ROUND_SIZE, true);
-  await waitForEdgeCalls(WEB, PAYMENTS, ROUND_SIZE * 2);
+  // The start of the minute before the current one: "before" calls in the minute ahead of it, "after"
+  // calls in the minute it starts, both over by now.
+  deployMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+  await sendRound(0, false, deployMs - 30_000);
+  await sendRound(ROUND_SIZE, true, deployMs + 1_000);
+  await waitForCount(`stored calls ${WEB}→${PAYMENTS}`, ROUND_SIZE * 2, async () => {
+    const { body } = await getJson(`${hub.queryUrl}/api/service-graph`);
+    return body.data?.edges?.find((edge: { client: string; server: string }) => edge.client === WEB && edge.server === PAYMENTS)?.calls ?? 0;
+  });
+  // The overview reads the span metrics, written every second.
+  const served = encodeURIComponent(`sum(traces_spanmetrics_calls_total{service="${PAYMENTS}", span_kind="SPAN_KIND_SERVER"})`);
+  await waitForCount(`${PAYMENTS} span metrics`, ROUND_SIZE * 2, async () => Number((await getJson(`${hub.queryUrl}/api/v1/query?query=${served}`)).body.data?.result?.[0]?.value?.[1] ?? 0));
   await waitFor(async () => (await getJson(`${hub.queryUrl}/api/v1/alerts`)).body.data.alerts.some((alert: { state: string }) => alert.state === 'firing'), 20_000, () => 'the payments alert did not fire');
 }, TEST_TIMEOUT);
 
@@ -56,22 +63,17 @@ after(async () => {
   await hub?.stop({ removeData: true });
 }, TEST_TIMEOUT);
 
-/** One round of checkouts ending just now; `failing` makes every other payment fail. */
-async function sendRound(offset: number, failing: boolean): Promise<void> {
+/** One round of checkouts starting at `startMs`, 50 ms apart; `failing` makes every other payment fail. */
+async function sendRound(offset: number, failing: boolean, startMs: number): Promise<void> {
   const recorder = new SpanRecorder();
-  const now = Date.now();
-  for (let index = 0; index < ROUND_SIZE; index++) recordCheckout(recorder, PREFIX, now - 2_000 - index * 50, offset + index, failing && index % 2 === 0);
+  for (let index = 0; index < ROUND_SIZE; index++) recordCheckout(recorder, PREFIX, startMs + index * 50, offset + index, failing && index % 2 === 0);
   await recorder.send(hub.otlpHttpUrl);
 }
 
-/** Waits until the service-graph counter of an edge has reached `calls` (the series are written every second). */
-async function waitForEdgeCalls(client: string, server: string, calls: number): Promise<void> {
-  const query = encodeURIComponent(`sum(traces_service_graph_request_total{client="${client}", server="${server}"})`);
-  await waitFor(async () => Number((await getJson(`${hub.queryUrl}/api/v1/query?query=${query}`)).body.data?.result?.[0]?.value?.[1] ?? 0) >= calls, 20_000, () => `edge ${client}→${server} below ${calls} calls`);
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** Waits until `read` reaches `count` (derived data is written a few seconds after the spans). */
+async function waitForCount(what: string, count: number, read: () => Promise<number>): Promise<void> {
+  let last = 0;
+  await waitFor(async () => (last = await read()) >= count, 20_000, () => `${what}: ${last}, expected ${count}`);
 }
 
 async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
@@ -80,6 +82,31 @@ async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
 
 async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Waits for the element's text to become `expected`: a click updates the URL first and the details panel
+ * on the next render, so reading it at once can still see the previous selection.
+ */
+async function expectText(page: Page, selector: string, expected: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  let actual = await text(page, selector);
+  while (actual !== expected && Date.now() < deadline) {
+    await page.waitForTimeout(50);
+    actual = await text(page, selector);
+  }
+  assert.equal(actual, expected);
+}
+
+/** The label drawn on an edge (SVG text, so its textContent: SVG elements have no innerText). */
+async function edgeLabel(page: Page, edgeSelector: string): Promise<string> {
+  return ((await page.locator(`${edgeSelector} [data-testid=graph-edge-label]`).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** The figures of the selected node or edge in the details panel. */
+async function detailsFigures(page: Page): Promise<Record<string, string>> {
+  const figure = (name: string) => text(page, `[data-testid=graph-details] [data-testid=details-${name}]`);
+  return { rate: await figure('rate'), errors: await figure('errors'), p95: await figure('p95'), calls: await figure('calls') };
 }
 
 function percentIn(label: string): number {
@@ -121,7 +148,7 @@ test('overview: each service with rate, error %, p95, health and its firing aler
   await payments.locator('[data-testid=service-graph-link]').click();
   await waitForUrl(page, new RegExp(`/graph\\?lookback=15m&node=${PAYMENTS}`));
   await page.locator('[data-testid=graph-node]').first().waitFor();
-  assert.equal(await text(page, '[data-testid=details-title]'), PAYMENTS);
+  await expectText(page, '[data-testid=details-title]', PAYMENTS);
   assertNoProblems(watched);
 });
 
@@ -137,13 +164,13 @@ test('graph: nodes, virtual databases and edges with their figures in the DOM; a
 
   const paymentsEdge = page.locator(`[data-testid=graph-edge][data-edge-id="${WEB}→${PAYMENTS}"]`);
   assert.equal(await paymentsEdge.getAttribute('data-health'), 'failing');
-  const label = await paymentsEdge.locator('[data-testid=graph-edge-label]').textContent();
-  assert.match(label ?? '', /^[\d.]+\/s · [\d.]+% err p95 [\d.]+ms$/);
-  assert.ok(percentIn(label!) > 10);
-  assert.match((await page.locator(`[data-testid=graph-edge][data-edge-id="${CART}→redis"] [data-testid=graph-edge-label]`).textContent()) ?? '', / 0% err/);
+  // Exact: 24 calls in the 900 s window, 6 failed; p95 from the summed buckets (20 calls ≤ 64ms, 4 in
+  // (64ms, 128ms]) interpolated as histogram_quantile does: 64 + 64 × 2.8/4 = 108.8ms.
+  assert.equal(await edgeLabel(page, `[data-testid=graph-edge][data-edge-id="${WEB}→${PAYMENTS}"]`), '0.027/s · 25% err p95 109ms');
+  assert.match(await edgeLabel(page, `[data-testid=graph-edge][data-edge-id="${CART}→redis"]`), /^0\.027\/s · 0% err p95 \d+(\.\d+)?ms$/);
   // The table beside the canvas says the same for screen readers.
   assert.equal(await page.locator('[data-testid=edge-row]').count(), await page.locator('[data-testid=graph-edge]').count());
-  assert.match(await text(page, `[data-testid=edge-row][data-edge-id="${WEB}→${PAYMENTS}"]`), new RegExp(`${WEB} ${PAYMENTS} .*/s .*% .*ms Failing`));
+  assert.equal(await text(page, `[data-testid=edge-row][data-edge-id="${WEB}→${PAYMENTS}"]`), `${WEB} ${PAYMENTS} 0.027/s 25% 109ms Failing`);
   // Columns follow call depth: outside callers, then web, then its callees, then the databases.
   const xOf = async (id: string) => (await page.locator(`[data-testid=graph-node][data-node-id="${id}"]`).boundingBox())!.x;
   assert.ok((await xOf('user')) < (await xOf(WEB)) && (await xOf(WEB)) < (await xOf(PAYMENTS)) && (await xOf(PAYMENTS)) < (await xOf('postgresql')));
@@ -151,15 +178,17 @@ test('graph: nodes, virtual databases and edges with their figures in the DOM; a
 
   await page.locator(`[data-testid=graph-node][data-node-id="${PAYMENTS}"]`).click();
   await waitForUrl(page, new RegExp(`node=${PAYMENTS}`));
-  assert.equal(await text(page, '[data-testid=details-title]'), PAYMENTS);
+  await expectText(page, '[data-testid=details-title]', PAYMENTS);
   assert.equal(await text(page, '[data-testid=graph-details] [data-testid=health-badge]'), 'Failing');
+  assert.deepEqual(await detailsFigures(page), { rate: '0.027/s', errors: '25%', p95: '109ms', calls: '24 (6 failed)' });
   assert.match(await page.locator('[data-testid=node-logs-link]').getAttribute('href') ?? '', new RegExp(`^/logs\\?query=service%3A${PAYMENTS}&start=\\d+&end=\\d+$`));
   assert.match(await page.locator('[data-testid=node-metrics-link]').getAttribute('href') ?? '', /^\/metrics\?query=.*traces_spanmetrics_calls_total/);
   await screenshot(page, 'graph-node-selected');
 
   await page.locator(`[data-testid=edge-row][data-edge-id="${WEB}→${PAYMENTS}"]`).click();
   await waitForUrl(page, /edge=/);
-  assert.equal(await text(page, '[data-testid=details-title]'), `${WEB} → ${PAYMENTS}`);
+  await expectText(page, '[data-testid=details-title]', `${WEB} → ${PAYMENTS}`);
+  assert.deepEqual(await detailsFigures(page), { rate: '0.027/s', errors: '25%', p95: '109ms', calls: '24 (6 failed)' });
   await page.locator('[data-testid=edge-trace]').first().waitFor();
   assert.equal(await page.locator('[data-testid=edge-trace]').count(), 8, 'the first 8 of the 24 crossing traces');
   assert.match(await text(page, '[data-testid=edge-trace]'), /1 err GET \/checkout/, 'failing traces first');
@@ -201,7 +230,10 @@ test('graph: before and after a deploy side by side, and thresholds that change 
 
   const firstChange = page.locator('[data-testid=change-row]').first();
   assert.equal(await firstChange.getAttribute('data-edge-id'), `${WEB}→${PAYMENTS}`, 'the edge that started failing leads the changes');
-  assert.match(await firstChange.innerText(), /errors \+\d+(\.\d)? pts[\s\S]*0% → \d+(\.\d)?%/);
+  // 12 calls before (none failed, 0.013/s over 900 s), 12 after with 6 failed; the after window has not
+  // ended, so its rate depends on the clock. Both rounds have the same latency spread.
+  assert.match((await firstChange.innerText()).replace(/\s+/g, ' '), /^mesh-web → mesh-payments errors \+50 pts 0% → 50% 109ms → 109ms 0\.013\/s → [\d.]+\/s$/);
+  assert.equal(await edgeLabel(page, `[data-testid=graph-before] [data-testid=graph-edge][data-edge-id="${WEB}→${PAYMENTS}"]`), '0.013/s · 0% err p95 109ms');
   await screenshot(page, 'graph-compare');
 
   // Raise "failing" above the payments error rate: it becomes degraded.

@@ -1,19 +1,15 @@
-// What the overview and the service graph read: the span-derived RED series through PromQL (instant
-// queries at a window's end, `increase()` over the window) and the firing alerts.
-//
-// Why PromQL and not /api/dependencies: the Jaeger endpoint answers calls per (parent, child) only,
-// while an edge here needs its failures, its latency buckets and its connection type (database,
-// messaging system, uninstrumented peer). The hub writes exactly those as
-// traces_service_graph_{request_total, request_failed_total, request_server_seconds_bucket}{client,
-// server, connection_type}; bucket increases come back raw so the quantile is computed in
-// model/graph.ts, testable, as histogram_quantile would.
+// What the overview and the service graph read. The graph comes from GET /api/service-graph, which sums
+// the hub's stored per-minute edges (stamped with the minute the call happened) into exact counts per
+// (client, server) with their failures, latency quantiles and connection type. The overview's
+// per-service figures come from the span-derived RED series through PromQL (instant queries at a
+// window's end, `increase()` over the window), and its sparklines from range queries over them.
 import { z } from 'zod';
 import { activeAlertSchema, type ActiveAlert } from './alerts-api.js';
 import { authorizedFetch } from './auth.js';
 import type { ApiClientOptions } from './client.js';
 import { HttpJson } from './http.js';
 import { PrometheusApi, parsePromValue } from './prometheus-api.js';
-import type { EdgeTotals, LatencyBucket } from '../model/graph.js';
+import type { LatencyBucket } from '../model/graph.js';
 import { alignToSteps, type SparkPoint } from '../model/sparkline.js';
 
 export interface Window {
@@ -44,22 +40,55 @@ const vectorSchema = z.object({
 
 const alertsSchema = z.object({ status: z.literal('success'), data: z.object({ alerts: z.array(activeAlertSchema) }) });
 
-const EDGE_LABELS = 'client, server, connection_type';
+const latencySchema = z.object({
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  sum: z.number(),
+  buckets: z.array(z.object({ le: z.string(), count: z.number() })),
+});
+
+const serviceGraphSchema = z.object({
+  data: z.object({
+    start: z.string(),
+    end: z.string(),
+    edges: z.array(
+      z.object({
+        client: z.string(),
+        server: z.string(),
+        connectionType: z.string(),
+        calls: z.number(),
+        failedCalls: z.number(),
+        errorRate: z.number(),
+        requestsPerSecond: z.number(),
+        serverLatency: latencySchema,
+        clientLatency: latencySchema,
+      }),
+    ),
+    nodes: z.array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(['service', 'database', 'messaging', 'external', 'client']),
+        callsIn: z.number(),
+        callsOut: z.number(),
+        failedCalls: z.number(),
+        errorRate: z.number(),
+        requestsPerSecond: z.number(),
+        latency: latencySchema,
+      }),
+    ),
+  }),
+});
+
+/** The hub's answer for one window: every edge that carried calls in it, and every node they touch. */
+export type ServiceGraphTotals = z.infer<typeof serviceGraphSchema>['data'];
+
 /** What a service served: Tempo's APM views count server and consumer spans the same way. */
 const SERVED = 'span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"';
 
 /** `[900s]`: the whole window as a range, at least a second. */
-export function windowRange(window: Window): string {
+function windowRange(window: Window): string {
   return `[${Math.max(1, Math.round((window.endMs - window.startMs) / 1_000))}s]`;
-}
-
-export function serviceGraphQueries(window: Window): { calls: string; failed: string; latency: string } {
-  const range = windowRange(window);
-  return {
-    calls: `sum by (${EDGE_LABELS}) (increase(traces_service_graph_request_total${range}))`,
-    failed: `sum by (${EDGE_LABELS}) (increase(traces_service_graph_request_failed_total${range}))`,
-    latency: `sum by (${EDGE_LABELS}, le) (increase(traces_service_graph_request_server_seconds_bucket${range}))`,
-  };
 }
 
 export function serviceQueries(window: Window): { calls: string; failed: string; latency: string } {
@@ -97,21 +126,11 @@ export class GraphApi {
     return body.data.result.map((sample) => ({ metric: sample.metric, value: parsePromValue(sample.value[1]) }));
   }
 
-  /** Every edge that carried calls in the window, with failures and server-side latency buckets. */
-  async edgeTotals(window: Window, signal?: AbortSignal): Promise<EdgeTotals[]> {
-    const queries = serviceGraphQueries(window);
-    const [calls, failed, latency] = await Promise.all([queries.calls, queries.failed, queries.latency].map((query) => this.query(query, window.endMs, signal)));
-    const keyOf = (metric: Record<string, string>) => JSON.stringify([metric.client ?? '', metric.server ?? '', metric.connection_type ?? '']);
-    const failedByKey = sumByKey(failed!, keyOf);
-    const bucketsByKey = bucketsByKeyOf(latency!, keyOf);
-    return calls!.map((sample) => ({
-      client: sample.metric.client ?? '',
-      server: sample.metric.server ?? '',
-      connectionType: sample.metric.connection_type ?? '',
-      calls: sample.value,
-      failedCalls: failedByKey.get(keyOf(sample.metric)) ?? 0,
-      serverLatency: bucketsByKey.get(keyOf(sample.metric)) ?? [],
-    }));
+  /** The graph of the window's minutes (those starting in [start, end)), summed by the hub. */
+  async serviceGraph(window: Window, signal?: AbortSignal): Promise<ServiceGraphTotals> {
+    const params = new URLSearchParams({ start: String(Math.round(window.startMs)), end: String(Math.round(window.endMs)) });
+    const body = await this.http.get(`/api/service-graph?${params}`, serviceGraphSchema, signal);
+    return body.data;
   }
 
   /** Requests each service served in the window (services without server spans are absent). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildServiceGraph, diffGraphs, histogramQuantile, mergeBuckets, type EdgeTotals, type LatencyBucket } from './graph.js';
+import { buildServiceGraph, diffGraphs, histogramQuantile, servicesOf, type EdgeTotals, type LatencyBucket, type NodeKind, type NodeTotals } from './graph.js';
 import { DEFAULT_THRESHOLDS } from './health.js';
 
 /** Cumulative buckets from per-bucket counts over bounds 0.01, 0.1, 1, +Inf. */
@@ -10,11 +10,14 @@ function buckets(...counts: number[]): LatencyBucket[] {
   return counts.map((count, index) => ({ le: bounds[index]!, count: (running += count) }));
 }
 
-function edge(client: string, server: string, calls: number, failedCalls: number, latency = buckets(calls, 0, 0, 0), connectionType = ''): EdgeTotals {
-  return { client, server, connectionType, calls, failedCalls, serverLatency: latency };
+/** An edge as the hub sums it over a window of `seconds`. */
+function edge(client: string, server: string, calls: number, failedCalls: number, p95: number | null = 0.01, connectionType = '', seconds = 100): EdgeTotals {
+  return { client, server, connectionType, calls, failedCalls, requestsPerSecond: calls / seconds, serverLatency: { p95 } };
 }
 
-const SERVICES = new Set(['web', 'cart', 'payments']);
+function node(name: string, kind: NodeKind, callsIn: number, failedCalls: number, p95: number | null = 0.01, seconds = 100): NodeTotals {
+  return { name, kind, callsIn, failedCalls, requestsPerSecond: callsIn / seconds, latency: { p95 } };
+}
 
 test('histogram quantile interpolates inside the bucket holding the rank, as Prometheus does', () => {
   // 100 observations: 50 ≤ 10ms, 40 in (10ms, 100ms], 10 in (100ms, 1s].
@@ -31,53 +34,60 @@ test('histogram quantile: +Inf bucket gives the highest finite bound; nothing ob
   assert.equal(histogramQuantile(0.95, [{ le: 1, count: 3 }]), undefined, 'without +Inf there is no total');
 });
 
-test('merged buckets add counts bound by bound', () => {
-  assert.deepEqual(mergeBuckets([buckets(1, 2, 0, 0), buckets(0, 1, 1, 1)]), buckets(1, 3, 1, 1));
-});
-
-test('edges carry requests/s over the window, error ratio, p95 and health', () => {
-  const graph = buildServiceGraph([edge('web', 'payments', 120, 18, buckets(0, 120, 0, 0)), edge('web', 'cart', 600, 0)], SERVICES, 60, DEFAULT_THRESHOLDS);
+test('edges keep the exact counts of the hub, with error ratio, p95 and health', () => {
+  const graph = buildServiceGraph(
+    { edges: [edge('web', 'cart', 600, 0, 0.004, '', 60), edge('web', 'payments', 24, 6, 0.1088, '', 900)], nodes: [node('cart', 'service', 600, 0), node('payments', 'service', 24, 6), node('web', 'service', 0, 0)] },
+    DEFAULT_THRESHOLDS,
+  );
   const payments = graph.edges.find((candidate) => candidate.id === 'web→payments')!;
-  assert.equal(payments.stats.requestsPerSecond, 2);
-  assert.equal(payments.stats.errorRatio, 0.15);
-  assert.equal(payments.stats.health, 'failing');
-  assert.ok(Math.abs(payments.stats.p95Seconds! - 0.0955) < 1e-9);
+  assert.deepEqual(payments.stats, { calls: 24, failedCalls: 6, requestsPerSecond: 24 / 900, errorRatio: 0.25, p95Seconds: 0.1088, health: 'failing' });
   const cart = graph.edges.find((candidate) => candidate.id === 'web→cart')!;
   assert.equal(cart.stats.requestsPerSecond, 10);
   assert.equal(cart.stats.health, 'healthy');
+  assert.equal(cart.connectionType, '');
 });
 
-test('a node is judged by what it received; virtual peers get a kind from their edges', () => {
+test('an edge without latency observations has no p95', () => {
+  const graph = buildServiceGraph({ edges: [edge('web', 'cart', 5, 0, null)], nodes: [] }, DEFAULT_THRESHOLDS);
+  assert.equal(graph.edges[0]!.stats.p95Seconds, undefined);
+});
+
+test('a node is judged by what it received, and keeps the kind the hub gave it', () => {
   const graph = buildServiceGraph(
-    [
-      edge('user', 'web', 100, 2),
-      edge('web', 'cart', 50, 0),
-      edge('cart', 'redis', 80, 0, undefined, 'database'),
-      edge('payments', 'api.stripe.com', 10, 0, undefined, 'virtual_node'),
-      edge('web', 'payments', 10, 0),
-      edge('payments', 'kafka', 5, 0, undefined, 'messaging_system'),
-    ],
-    SERVICES,
-    100,
+    {
+      edges: [edge('user', 'web', 100, 2, 0.02, 'virtual_node'), edge('web', 'postgresql', 80, 0, 0.001, 'database')],
+      nodes: [node('postgresql', 'database', 80, 0, 0.001), node('user', 'client', 0, 0, null), node('web', 'service', 100, 2, 0.02)],
+    },
     DEFAULT_THRESHOLDS,
   );
-  const kinds = Object.fromEntries(graph.nodes.map((node) => [node.id, node.kind]));
-  assert.deepEqual(kinds, { 'api.stripe.com': 'external', cart: 'service', kafka: 'messaging', payments: 'service', redis: 'database', user: 'client', web: 'service' });
-  const web = graph.nodes.find((node) => node.id === 'web')!;
-  assert.equal(web.inbound.calls, 100);
-  assert.equal(web.inbound.health, 'degraded');
-  assert.equal(graph.nodes.find((node) => node.id === 'user')!.inbound.health, 'idle');
+  assert.deepEqual(
+    graph.nodes.map((candidate) => [candidate.id, candidate.kind, candidate.inbound.calls, candidate.inbound.health]),
+    [
+      ['postgresql', 'database', 80, 'healthy'],
+      ['user', 'client', 0, 'idle'],
+      ['web', 'service', 100, 'degraded'],
+    ],
+  );
+  const web = graph.nodes.find((candidate) => candidate.id === 'web')!;
+  assert.deepEqual([web.inbound.errorRatio, web.inbound.requestsPerSecond, web.inbound.p95Seconds], [0.02, 1, 0.02]);
+  assert.deepEqual([...servicesOf([graph])], ['web'], 'only names with spans are searched for traces');
 });
 
-test('the same pair under two connection types is one edge; an edge without calls in the window is left out', () => {
-  const graph = buildServiceGraph([edge('web', 'db', 3, 1, undefined, ''), edge('web', 'db', 7, 0, undefined, 'database'), edge('web', 'cart', 0, 0)], SERVICES, 10, DEFAULT_THRESHOLDS);
-  assert.deepEqual(graph.edges.map((candidate) => [candidate.id, candidate.stats.calls, candidate.stats.failedCalls, candidate.connectionType]), [['web→db', 10, 1, 'database']]);
-  assert.deepEqual(graph.nodes.map((node) => node.id), ['db', 'web']);
+test('thresholds decide health: the same totals are failing or degraded', () => {
+  const totals = { edges: [edge('web', 'payments', 24, 6)], nodes: [node('payments', 'service', 24, 6)] };
+  assert.equal(buildServiceGraph(totals, DEFAULT_THRESHOLDS).edges[0]!.stats.health, 'failing');
+  assert.equal(buildServiceGraph(totals, { degradedRatio: 0.01, failingRatio: 0.9 }).nodes[0]!.inbound.health, 'degraded');
+});
+
+test('services of two windows: the union of their service nodes', () => {
+  const before = buildServiceGraph({ edges: [], nodes: [node('legacy', 'service', 1, 0), node('redis', 'database', 1, 0)] }, DEFAULT_THRESHOLDS);
+  const after = buildServiceGraph({ edges: [], nodes: [node('web', 'service', 1, 0), node('api.stripe.com', 'external', 1, 0)] }, DEFAULT_THRESHOLDS);
+  assert.deepEqual([...servicesOf([before, after])].sort(), ['legacy', 'web']);
 });
 
 test('diff of two windows: new failures first, then added and removed edges, with factors', () => {
-  const before = buildServiceGraph([edge('web', 'payments', 100, 0, buckets(100, 0, 0, 0)), edge('web', 'cart', 100, 0), edge('web', 'legacy', 10, 0)], SERVICES, 100, DEFAULT_THRESHOLDS);
-  const after = buildServiceGraph([edge('web', 'payments', 100, 30, buckets(0, 100, 0, 0)), edge('web', 'cart', 200, 0), edge('web', 'shipping', 10, 0)], SERVICES, 100, DEFAULT_THRESHOLDS);
+  const before = buildServiceGraph({ edges: [edge('web', 'payments', 100, 0, 0.0095), edge('web', 'cart', 100, 0), edge('web', 'legacy', 10, 0)], nodes: [] }, DEFAULT_THRESHOLDS);
+  const after = buildServiceGraph({ edges: [edge('web', 'payments', 100, 30, 0.0955), edge('web', 'cart', 200, 0), edge('web', 'shipping', 10, 0)], nodes: [] }, DEFAULT_THRESHOLDS);
   const changes = diffGraphs(before, after);
   assert.equal(changes[0]!.id, 'web→payments');
   assert.equal(changes[0]!.kind, 'changed');

@@ -1,7 +1,9 @@
-// The service graph of one time window: per-edge totals (calls, failures, server-side latency buckets,
-// as the hub's traces_service_graph_* counters increased over the window) become nodes and edges with
-// requests/s, error ratio, p95 and health. Nodes are judged by the calls they received, so a database or
-// an uninstrumented peer gets a health like any service. Pure: the page fetches, this computes.
+// The service graph of one window as the page draws it: the hub's per-window totals (GET
+// /api/service-graph sums the stored per-minute edges, so calls and failures are exact counts) become
+// nodes and edges with requests/s, error ratio, p95 and a health judged against the page's thresholds.
+// Nodes are judged by the calls they received, so a database or an uninstrumented peer gets a health
+// like any service. Pure: the page fetches, this computes. histogramQuantile serves the overview, whose
+// per-service figures still come from PromQL bucket increases.
 import { classifyHealth, type Health, type HealthThresholds } from './health.js';
 
 /** What a node is: an instrumented service, or a virtual peer named by the spans that called it. */
@@ -13,6 +15,11 @@ export interface LatencyBucket {
   count: number;
 }
 
+/** Latency quantiles in seconds; null without observations. */
+export interface LatencyQuantiles {
+  p95: number | null;
+}
+
 /** An edge's totals over a window. `connectionType` is Tempo's: '', virtual_node, database, messaging_system. */
 export interface EdgeTotals {
   client: string;
@@ -20,7 +27,24 @@ export interface EdgeTotals {
   connectionType: string;
   calls: number;
   failedCalls: number;
-  serverLatency: LatencyBucket[];
+  requestsPerSecond: number;
+  serverLatency: LatencyQuantiles;
+}
+
+/** What a node received over a window. */
+export interface NodeTotals {
+  name: string;
+  kind: NodeKind;
+  callsIn: number;
+  failedCalls: number;
+  requestsPerSecond: number;
+  latency: LatencyQuantiles;
+}
+
+/** A window's graph as the hub answers it. */
+export interface GraphTotals {
+  edges: readonly EdgeTotals[];
+  nodes: readonly NodeTotals[];
 }
 
 export interface TrafficStats {
@@ -85,73 +109,35 @@ export function histogramQuantile(q: number, buckets: readonly LatencyBucket[]):
   return previousLe;
 }
 
-/** Adds bucket counts bound by bound. */
-export function mergeBuckets(sets: readonly (readonly LatencyBucket[])[]): LatencyBucket[] {
-  const byLe = new Map<number, number>();
-  for (const set of sets) for (const bucket of set) byLe.set(bucket.le, (byLe.get(bucket.le) ?? 0) + bucket.count);
-  return [...byLe].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
-}
-
-function trafficStats(calls: number, failedCalls: number, latency: readonly LatencyBucket[], windowSeconds: number, thresholds: HealthThresholds): TrafficStats {
+function trafficStats(calls: number, failedCalls: number, requestsPerSecond: number, latency: LatencyQuantiles, thresholds: HealthThresholds): TrafficStats {
   return {
     calls,
     failedCalls,
-    requestsPerSecond: windowSeconds > 0 ? calls / windowSeconds : 0,
+    requestsPerSecond,
     errorRatio: calls > 0 ? failedCalls / calls : 0,
-    p95Seconds: histogramQuantile(0.95, latency),
+    p95Seconds: latency.p95 ?? undefined,
     health: classifyHealth(calls, failedCalls, thresholds),
   };
 }
 
-/**
- * Nodes and edges of a window. `services` are the instrumented services (they have spans); any other
- * name is a virtual peer, a database or a messaging system by the edges into it, and a name that only
- * ever calls (Tempo's `user`, the clients of root spans) is the outside world calling in.
- */
-export function buildServiceGraph(totals: readonly EdgeTotals[], services: ReadonlySet<string>, windowSeconds: number, thresholds: HealthThresholds): ServiceGraph {
-  const merged = mergeEdgeTotals(totals);
-  const edges = merged.map((edge) => ({
+/** Nodes and edges of a window, in the hub's order (by name), health judged against `thresholds`. */
+export function buildServiceGraph(totals: GraphTotals, thresholds: HealthThresholds): ServiceGraph {
+  const edges = totals.edges.map((edge) => ({
     id: edgeId(edge.client, edge.server),
     client: edge.client,
     server: edge.server,
     connectionType: edge.connectionType,
-    stats: trafficStats(edge.calls, edge.failedCalls, edge.serverLatency, windowSeconds, thresholds),
+    stats: trafficStats(edge.calls, edge.failedCalls, edge.requestsPerSecond, edge.serverLatency, thresholds),
   }));
-  const names = new Set(merged.flatMap((edge) => [edge.client, edge.server]));
-  const nodes = [...names].sort().map((name): GraphNode => {
-    const inbound = merged.filter((edge) => edge.server === name);
-    const calls = inbound.reduce((sum, edge) => sum + edge.calls, 0);
-    const failed = inbound.reduce((sum, edge) => sum + edge.failedCalls, 0);
-    const latency = mergeBuckets(inbound.map((edge) => edge.serverLatency));
-    return { id: name, kind: nodeKind(name, inbound, services), inbound: trafficStats(calls, failed, latency, windowSeconds, thresholds) };
-  });
+  const nodes = totals.nodes.map(
+    (node): GraphNode => ({ id: node.name, kind: node.kind, inbound: trafficStats(node.callsIn, node.failedCalls, node.requestsPerSecond, node.latency, thresholds) }),
+  );
   return { nodes, edges };
 }
 
-/** One edge per (client, server): the same pair may come with several connection types. */
-function mergeEdgeTotals(totals: readonly EdgeTotals[]): EdgeTotals[] {
-  const byId = new Map<string, EdgeTotals>();
-  for (const edge of totals) {
-    if (!(edge.calls > 0)) continue; // a series that did not move in this window
-    const id = edgeId(edge.client, edge.server);
-    const known = byId.get(id);
-    if (known === undefined) byId.set(id, { ...edge, serverLatency: [...edge.serverLatency] });
-    else {
-      known.calls += edge.calls;
-      known.failedCalls += edge.failedCalls;
-      known.serverLatency = mergeBuckets([known.serverLatency, edge.serverLatency]);
-      if (known.connectionType === '') known.connectionType = edge.connectionType;
-    }
-  }
-  return [...byId.values()].sort((a, b) => compareText(a.client, b.client) || compareText(a.server, b.server));
-}
-
-function nodeKind(name: string, inbound: readonly EdgeTotals[], services: ReadonlySet<string>): NodeKind {
-  if (services.has(name)) return 'service';
-  if (inbound.length === 0) return 'client';
-  if (inbound.some((edge) => edge.connectionType === 'database')) return 'database';
-  if (inbound.some((edge) => edge.connectionType === 'messaging_system')) return 'messaging';
-  return 'external';
+/** The instrumented services of graphs (names with spans), which decide where an edge's traces are searched. */
+export function servicesOf(graphs: readonly ServiceGraph[]): Set<string> {
+  return new Set(graphs.flatMap((graph) => graph.nodes.filter((node) => node.kind === 'service').map((node) => node.id)));
 }
 
 export interface EdgeChange {

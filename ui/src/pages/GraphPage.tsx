@@ -3,7 +3,6 @@
 // selected node or edge in the URL so a view of an incident is a link.
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { api } from '../api/client.js';
 import { graphApi } from '../api/graph-api.js';
 import { ChangesTable } from '../components/graph/ChangesTable.js';
 import { EdgeTable } from '../components/graph/EdgeTable.js';
@@ -12,8 +11,8 @@ import { ServiceGraphCanvas, type GraphSelection } from '../components/graph/Ser
 import { Empty, ErrorPanel, Loading } from '../components/States.js';
 import { useAsync } from '../hooks/useAsync.js';
 import { layoutGraph, type GraphLayout, type Orientation } from '../model/graph-layout.js';
-import { COMPARE_OPTIONS, comparisonWindow, deployComparison, graphWindow, observedSeconds, type TimeWindow } from '../model/graph-window.js';
-import { buildServiceGraph, diffGraphs, type ServiceGraph } from '../model/graph.js';
+import { COMPARE_OPTIONS, comparisonWindow, deployComparison, graphWindow, type TimeWindow } from '../model/graph-window.js';
+import { buildServiceGraph, diffGraphs, servicesOf, type ServiceGraph } from '../model/graph.js';
 import { DEFAULT_THRESHOLDS, thresholdsFromParams, withThresholds, type HealthThresholds } from '../model/health.js';
 import { formatDateTime } from '../model/format.js';
 
@@ -25,30 +24,25 @@ export function GraphPage() {
   const windowKey = WINDOW_FIELDS.map((field) => `${field}=${params.get(field) ?? ''}`).join('&');
   const loaded = useAsync(
     async (signal) => {
-      const nowMs = Date.now();
-      const window = graphWindow(params, nowMs);
+      const window = graphWindow(params, Date.now());
       const baseline = comparisonWindow(window, params.get('compare'));
-      const [services, current, previous] = await Promise.all([
-        api.services(signal),
-        graphApi.edgeTotals(window, signal),
-        baseline === undefined ? Promise.resolve(undefined) : graphApi.edgeTotals(baseline, signal),
-      ]);
-      return { nowMs, window, baseline, services: new Set(services), current, previous };
+      const [current, previous] = await Promise.all([graphApi.serviceGraph(window, signal), baseline === undefined ? Promise.resolve(undefined) : graphApi.serviceGraph(baseline, signal)]);
+      return { window, baseline, current, previous };
     },
     [windowKey],
   );
   const graphs = useMemo(() => {
     if (loaded.data === undefined) return undefined;
-    const { nowMs, window, baseline, services, current, previous } = loaded.data;
-    const currentGraph = buildServiceGraph(current, services, observedSeconds(window, nowMs), thresholds);
-    const baselineGraph = previous === undefined || baseline === undefined ? undefined : buildServiceGraph(previous, services, observedSeconds(baseline, nowMs), thresholds);
+    const { current, previous } = loaded.data;
+    const currentGraph = buildServiceGraph(current, thresholds);
+    const baselineGraph = previous === undefined ? undefined : buildServiceGraph(previous, thresholds);
     // One layout for both windows, so a node stands in the same place on each side.
     const all = [currentGraph, ...(baselineGraph === undefined ? [] : [baselineGraph])];
     // Top to bottom when two graphs stand side by side: each then fits half the page unscaled.
     const orientation: Orientation = baselineGraph === undefined ? 'horizontal' : 'vertical';
     const layout = layoutGraph(all.flatMap((graph) => graph.nodes.map((node) => node.id)), all.flatMap((graph) => graph.edges), orientation);
     const hasEdges = all.some((graph) => graph.edges.length > 0);
-    return { currentGraph, baselineGraph, layout, orientation, hasEdges };
+    return { currentGraph, baselineGraph, layout, orientation, hasEdges, services: servicesOf(all) };
     // thresholds are compared by value: a new object each render must not rebuild the graph
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [loaded.data, thresholds.degradedRatio, thresholds.failingRatio]);
@@ -110,7 +104,7 @@ export function GraphPage() {
                 <EdgeTable graph={graphs.currentGraph} selection={selection} onSelect={select} caption="Calls between services in the window" />
               </div>
             </div>
-            <GraphDetails graph={graphs.currentGraph} selection={selection} window={loaded.data.window} services={loaded.data.services} onSelect={select} />
+            <GraphDetails graph={graphs.currentGraph} selection={selection} window={loaded.data.window} services={graphs.services} onSelect={select} />
           </div>
         </>
       )}

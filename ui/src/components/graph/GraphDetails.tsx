@@ -158,7 +158,7 @@ function StatsGrid({ stats, caption }: { stats: TrafficStats; caption: string })
       </div>
       <div>
         <dt>Calls</dt>
-        <dd>
+        <dd data-testid="details-calls">
           {Math.round(stats.calls).toLocaleString('en-US')}
           {stats.failedCalls > 0 && <span className="error-text"> ({Math.round(stats.failedCalls).toLocaleString('en-US')} failed)</span>}
         </dd>
