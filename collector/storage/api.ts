@@ -60,7 +60,9 @@ export interface TraceQuery {
    * Every pair must match one span exactly, as text: an attribute of the span or of its resource, or one
    * of the tags Jaeger synthesises from span fields: `span.kind` (server, client, producer, consumer,
    * internal), `otel.status_code` (OK, ERROR), `error` (true when the status is ERROR) and
-   * `otel.status_description` (the status message).
+   * `otel.status_description` (the status message). A span written again with other content (a
+   * client retry normally repeats it) may still be found by its earlier content: a store may keep and
+   * search both versions, while reads return only the last.
    */
   tags: Record<string, string>;
   startTimeMinUs: number;
@@ -81,7 +83,8 @@ export interface TraceReadOptions {
   /**
    * Most spans returned per trace (a positive integer); unset reads every span. The store enforces it
    * while reading, so one runaway trace cannot make a read load unbounded memory: it keeps the spans
-   * that start earliest (what a waterfall shows first), counting each (spanId, kind) once.
+   * that start earliest (what a waterfall shows first; to the microsecond, as Jaeger's model counts,
+   * ties by span id), counting each (spanId, kind) once.
    */
   maxSpans?: number;
 }

@@ -279,7 +279,8 @@ export function blockWordsExpressionOf(node: LogQuery): string | undefined {
     }
     case 'or': {
       const parts = node.children.map(blockWordsExpressionOf);
-      return parts.every((part) => part !== undefined) ? `(${parts.join(' OR ')})` : undefined;
+      // An empty `or` matches nothing; leave it to the per-line check rather than emit `()`.
+      return parts.length > 0 && parts.every((part) => part !== undefined) ? `(${parts.join(' OR ')})` : undefined;
     }
     case 'and': {
       const parts = node.children.map(blockWordsExpressionOf).filter((part) => part !== undefined);

@@ -24,6 +24,21 @@ CREATE TABLE IF NOT EXISTS status (
 );
 `;
 
+/**
+ * JSON has no NaN or infinities, and alert values are often both (a ratio over no traffic): they are
+ * stored as {"nonFinite": "NaN" | "Infinity" | "-Infinity"} and restored on read.
+ */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, field: unknown) => (typeof field === 'number' && !Number.isFinite(field) ? { nonFinite: String(field) } : field));
+}
+
+function fromJson<T>(text: string): T {
+  return JSON.parse(text, (_key, field: unknown) => {
+    const nonFinite = typeof field === 'object' && field !== null && Object.keys(field).length === 1 ? (field as { nonFinite?: unknown }).nonFinite : undefined;
+    return typeof nonFinite === 'string' ? Number(nonFinite) : field;
+  }) as T;
+}
+
 export class SqliteAlertingStore implements AlertingStore {
   private db: Database.Database | undefined;
 
@@ -37,11 +52,11 @@ export class SqliteAlertingStore implements AlertingStore {
     const db = this.open();
     if (db === undefined) return [];
     const rows = db.prepare('SELECT body FROM api_rules ORDER BY id').all() as { body: string }[];
-    return rows.map((row) => JSON.parse(row.body) as ApiRule);
+    return rows.map((row) => fromJson<ApiRule>(row.body));
   }
 
   async putApiRule(rule: ApiRule): Promise<void> {
-    this.writable().prepare('INSERT OR REPLACE INTO api_rules (id, body) VALUES (?, ?)').run(rule.id, JSON.stringify(rule));
+    this.writable().prepare('INSERT OR REPLACE INTO api_rules (id, body) VALUES (?, ?)').run(rule.id, toJson(rule));
   }
 
   async deleteApiRule(id: string): Promise<boolean> {
@@ -53,7 +68,7 @@ export class SqliteAlertingStore implements AlertingStore {
     const states = new Map<string, AlertInstance[]>();
     if (db === undefined) return states;
     for (const row of db.prepare('SELECT rule_key, alerts FROM alert_state').all() as { rule_key: string; alerts: string }[]) {
-      states.set(row.rule_key, JSON.parse(row.alerts) as AlertInstance[]);
+      states.set(row.rule_key, fromJson<AlertInstance[]>(row.alerts));
     }
     return states;
   }
@@ -65,18 +80,18 @@ export class SqliteAlertingStore implements AlertingStore {
     db.transaction(() => {
       for (const [key, alerts] of states) {
         if (alerts.length === 0) remove.run(key);
-        else upsert.run(key, JSON.stringify(alerts));
+        else upsert.run(key, toJson(alerts));
       }
     })();
   }
 
   async saveStatus(status: AlertingStatusSnapshot): Promise<void> {
-    this.writable().prepare('INSERT OR REPLACE INTO status (id, body) VALUES (1, ?)').run(JSON.stringify(status));
+    this.writable().prepare('INSERT OR REPLACE INTO status (id, body) VALUES (1, ?)').run(toJson(status));
   }
 
   async loadStatus(): Promise<AlertingStatusSnapshot | undefined> {
     const row = this.open()?.prepare('SELECT body FROM status WHERE id = 1').get() as { body: string } | undefined;
-    return row === undefined ? undefined : (JSON.parse(row.body) as AlertingStatusSnapshot);
+    return row === undefined ? undefined : fromJson<AlertingStatusSnapshot>(row.body);
   }
 
   close(): void {

@@ -1,25 +1,13 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkMetricReaderCase, METRIC_READER_CASES, MIDNIGHT_MS, writeMetricFixture } from '../metric-reader-cases.js';
+// The MetricReader cases every store must pass run in the contract suite; these are SQLite's own.
+import { MIDNIGHT_MS } from '../../../test/storage-contract/metric-reader-cases.js';
 import { openWriteConnection } from './connection.js';
 import { createPartition, createSharedSchema, DATABASE_FILE_NAME, SCHEMA_VERSION } from './schema.js';
 import { SqliteStorage } from './sqlite-storage.js';
-
-const dataDir = mkdtempSync(join(tmpdir(), 'meshscope-sqlite-metrics-test-'));
-const storage = new SqliteStorage({ dataDir });
-await storage.start();
-await writeMetricFixture(storage.writer);
-after(async () => {
-  await storage.shutdown();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-for (const testCase of METRIC_READER_CASES) {
-  test(`sqlite store metrics: ${testCase.name}`, () => checkMetricReaderCase(storage.metrics, testCase));
-}
 
 test('sqlite store metrics: series survive a restart and keep their ids', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshscope-sqlite-metrics-restart-'));

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DAYS_MS, dropFirstDayOf, maintenanceOf, retentionCases, writeRetentionFixture } from '../retention-cases.js';
+// The retention cases every store must pass run in the contract suite; these are SQLite's own.
+import { DAYS_MS, dropFirstDayOf, maintenanceOf, writeRetentionFixture } from '../../../test/storage-contract/retention-cases.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { emptyBatch, makeSpan } from './test-fixtures.js';
 
@@ -23,10 +24,6 @@ async function open(dataDir = tempDir()): Promise<SqliteStorage> {
   const storage = new SqliteStorage({ dataDir });
   await storage.start();
   return storage;
-}
-
-for (const [name, run] of retentionCases) {
-  test(`sqlite retention: ${name}`, () => run(() => open()));
 }
 
 /** Reads the file directly after the store closed. */

@@ -1,9 +1,9 @@
-// Retention cases shared by the memory store's and the SQLite store's tests, so both drop the same data.
-// The fixture holds every signal on three UTC days (2026-11-24, -25, -26); each case drops the oldest
-// day of one signal and checks the others are untouched.
+// Retention cases of the contract suite, run against every backend with a fresh store per case, so all
+// stores drop the same data. The fixture holds every signal on three UTC days (2026-11-24, -25, -26);
+// each case drops the oldest day of one signal and checks the others are untouched.
 import assert from 'node:assert/strict';
-import { SpanKind, type LogRecord, type ServiceGraphEdge, type Span } from '../model/model.js';
-import type { LabelMatcher, LogSearch, RetentionCutoffs, Storage } from './api.js';
+import { SpanKind, type LogRecord, type ServiceGraphEdge, type Span } from '../../collector/model/model.js';
+import type { LabelMatcher, LogSearch, RetentionCutoffs, Storage } from '../../collector/storage/api.js';
 
 const DAY_MS = 86_400_000;
 /** Midnight starting each fixture day. */

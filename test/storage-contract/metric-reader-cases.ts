@@ -1,9 +1,8 @@
-// One table of MetricReader cases shared by the memory store's and the SQLite store's tests, so both
-// stores are held to the same Prometheus semantics. The fixture straddles a UTC midnight, so SQLite
-// reads two day partitions.
-import assert from 'node:assert/strict';
-import { MeshscopeError } from '../errors.js';
-import type { LabelMatcher, MetricReader, PrometheusSample, Series, StorageWriter } from './api.js';
+// The MetricReader cases of the contract suite, so every store is held to the same Prometheus semantics.
+// The fixture straddles UTC midnights (a store partitioned by day reads two partitions): counters, a
+// gauge with NaN, a histogram with `le` buckets, rewrites of one timestamp and metadata.
+import { MeshscopeError } from '../../collector/errors.js';
+import type { LabelMatcher, MetricReader, PrometheusSample, Series, StorageWriter } from '../../collector/storage/api.js';
 
 /** 2026-11-27T00:00:00Z: the first day's samples are before it, the second day's at or after it. */
 export const MIDNIGHT_MS = Date.UTC(2026, 10, 27);
@@ -20,11 +19,36 @@ const D = { __name__: 'up', job: 'api', instance: 'a' };
 /** Only two hours before the window. */
 const E = { __name__: 'old_metric', job: 'api' };
 
+/** A histogram one day earlier (around the previous midnight), with its buckets, sum and count. */
+const HISTOGRAM_MIDNIGHT_MS = MIDNIGHT_MS - 86_400_000;
+const HIST_FROM = HISTOGRAM_MIDNIGHT_MS - 60 * S;
+const HIST_TO = HISTOGRAM_MIDNIGHT_MS + 60 * S;
+const HIST = { job: 'api', instance: 'a' };
+const BUCKET_01 = { __name__: 'http_server_duration_seconds_bucket', ...HIST, le: '0.1' };
+const BUCKET_05 = { __name__: 'http_server_duration_seconds_bucket', ...HIST, le: '0.5' };
+const BUCKET_INF = { __name__: 'http_server_duration_seconds_bucket', ...HIST, le: '+Inf' };
+const HIST_SUM = { __name__: 'http_server_duration_seconds_sum', ...HIST };
+const HIST_COUNT = { __name__: 'http_server_duration_seconds_count', ...HIST };
+const HISTOGRAM_METADATA = { metric: 'http_server_duration_seconds', type: 'histogram' as const, help: 'Server latency', unit: 'seconds' };
+
+function histogramSamples(): PrometheusSample[] {
+  const at = (labels: Record<string, string>, points: [number, number][]): PrometheusSample[] =>
+    points.map(([offsetSeconds, value]) => ({ labels, timestampMs: HISTOGRAM_MIDNIGHT_MS + offsetSeconds * S, value }));
+  return [
+    // The last sample is written twice in the batch: the second replaces the first.
+    ...at(BUCKET_01, [[-30, 1], [0, 2], [30, 9], [30, 2]]),
+    ...at(BUCKET_05, [[-30, 3], [0, 5], [30, 6]]),
+    ...at(BUCKET_INF, [[-30, 4], [0, 6], [30, 8]]),
+    ...at(HIST_SUM, [[-30, 0.75], [0, 1.5], [30, 2.25]]),
+    ...at(HIST_COUNT, [[-30, 4], [0, 6], [30, 8]]),
+  ];
+}
+
 function samplesOf(labels: Record<string, string>, points: [number, number][]): PrometheusSample[] {
   return points.map(([offsetSeconds, value]) => ({ labels, timestampMs: MIDNIGHT_MS + offsetSeconds * S, value }));
 }
 
-/** Two batches; the second rewrites A at midnight (3 -> 30) and the help text of one metric. */
+/** Two batches; the second rewrites A and the +Inf bucket at midnight, and the help text of one metric. */
 export async function writeMetricFixture(writer: StorageWriter): Promise<void> {
   await writer.write({
     spans: [],
@@ -36,10 +60,12 @@ export async function writeMetricFixture(writer: StorageWriter): Promise<void> {
       ...samplesOf(C, [[0, 7]]),
       ...samplesOf(D, [[-15, 1], [0, NaN]]),
       ...samplesOf(E, [[-7200, 9]]),
+      ...histogramSamples(),
     ],
     metricMetadata: [
       { metric: 'http_requests_total', type: 'counter', help: 'old help', unit: '' },
       { metric: 'up', type: 'gauge', help: 'Target is up', unit: '' },
+      HISTOGRAM_METADATA,
     ],
   });
   await writer.write({
@@ -47,7 +73,10 @@ export async function writeMetricFixture(writer: StorageWriter): Promise<void> {
     logs: [],
     edges: [],
     // Labels in another order name the same series.
-    samples: [{ labels: { code: '200', instance: 'a', job: 'api', __name__: 'http_requests_total' }, timestampMs: MIDNIGHT_MS, value: 30 }],
+    samples: [
+      { labels: { code: '200', instance: 'a', job: 'api', __name__: 'http_requests_total' }, timestampMs: MIDNIGHT_MS, value: 30 },
+      { labels: { le: '+Inf', ...HIST, __name__: 'http_server_duration_seconds_bucket' }, timestampMs: HISTOGRAM_MIDNIGHT_MS, value: 7 },
+    ],
     metricMetadata: [{ metric: 'http_requests_total', type: 'counter', help: 'Requests served', unit: '' }],
   });
 }
@@ -146,9 +175,11 @@ export const METRIC_READER_CASES: MetricReaderCase[] = [
     run: (r) => r.metadata(),
     expected: [
       { metric: 'http_requests_total', type: 'counter', help: 'Requests served', unit: '' },
+      HISTOGRAM_METADATA,
       { metric: 'up', type: 'gauge', help: 'Target is up', unit: '' },
     ],
   },
+  { name: 'metadata: limit 2', run: async (r) => (await r.metadata(undefined, 2)).map((e) => e.metric), expected: ['http_requests_total', 'http_server_duration_seconds'] },
   { name: 'metadata: one metric', run: (r) => r.metadata('up'), expected: [{ metric: 'up', type: 'gauge', help: 'Target is up', unit: '' }] },
   { name: 'metadata: limit', run: async (r) => (await r.metadata(undefined, 1)).map((e) => e.metric), expected: ['http_requests_total'] },
   { name: 'metadata: unknown metric', run: (r) => r.metadata('nope'), expected: [] },
@@ -163,7 +194,59 @@ export const METRIC_READER_CASES: MetricReaderCase[] = [
   },
 ];
 
-/** Runs one case against a reader holding writeMetricFixture's data. */
-export async function checkMetricReaderCase(reader: MetricReader, testCase: MetricReaderCase): Promise<void> {
-  assert.deepEqual(await testCase.run(reader), testCase.expected);
+/** The Series of the histogram for these [offset seconds, value] points. */
+function histogramSeries(labels: Record<string, string>, points: [number, number][]): Series {
+  return {
+    labels,
+    timestampsMs: Float64Array.from(points, ([offsetSeconds]) => HISTOGRAM_MIDNIGHT_MS + offsetSeconds * S),
+    values: Float64Array.from(points, ([, value]) => value),
+  };
+}
+
+const BUCKET_NAME = m('__name__', '=', 'http_server_duration_seconds_bucket');
+
+/** The histogram's cases, over its own window a day before the others'. */
+export const HISTOGRAM_CASES: MetricReaderCase[] = [
+  {
+    name: 'histogram: buckets by le regex, across midnight, the rewritten +Inf sample last written',
+    run: (r) => r.select([BUCKET_NAME, m('le', '=~', '0\\.5|\\+Inf')], HIST_FROM, HIST_TO),
+    expected: [histogramSeries(BUCKET_INF, [[-30, 4], [0, 7], [30, 8]]), histogramSeries(BUCKET_05, [[-30, 3], [0, 5], [30, 6]])],
+  },
+  {
+    name: 'histogram: != on le keeps series without le (missing is "")',
+    run: (r) => selectedLabelsIn(r, [m('__name__', '=~', 'http_server_duration_seconds_.*'), m('le', '!=', '0.1')], HIST_FROM, HIST_TO),
+    expected: [BUCKET_INF, BUCKET_05, HIST_COUNT, HIST_SUM],
+  },
+  {
+    name: 'histogram: !~ on le',
+    run: (r) => selectedLabelsIn(r, [BUCKET_NAME, m('le', '!~', '0\\..*')], HIST_FROM, HIST_TO),
+    expected: [BUCKET_INF],
+  },
+  {
+    name: 'histogram: a window of the second day only',
+    run: (r) => r.select([BUCKET_NAME, m('le', '=', '0.1')], HISTOGRAM_MIDNIGHT_MS, HIST_TO),
+    expected: [histogramSeries(BUCKET_01, [[0, 2], [30, 2]])],
+  },
+  { name: 'histogram: labelValues of le', run: (r) => r.labelValues('le', [BUCKET_NAME], HIST_FROM, HIST_TO), expected: ['+Inf', '0.1', '0.5'] },
+  {
+    name: 'histogram: labelNames',
+    run: (r) => r.labelNames([m('__name__', '=~', 'http_server_.*')], HIST_FROM, HIST_TO),
+    expected: ['__name__', 'instance', 'job', 'le'],
+  },
+  {
+    name: 'histogram: series of sum and count',
+    run: (r) => r.series([[m('__name__', '=', 'http_server_duration_seconds_count')], [m('__name__', '=', 'http_server_duration_seconds_sum')]], HIST_FROM, HIST_TO),
+    expected: [HIST_COUNT, HIST_SUM],
+  },
+  {
+    name: 'histogram: maxSamples cuts the last series short at maxSamples + 1',
+    run: async (r) => (await r.select([BUCKET_NAME], HIST_FROM, HIST_TO, { maxSamples: 4 })).map((s) => [s.labels.le, s.values.length]),
+    expected: [['+Inf', 3], ['0.1', 2]],
+  },
+  { name: 'labelValues of a label no series has', run: (r) => r.labelValues('nope', [], HIST_FROM, TO), expected: [] },
+  { name: 'histogram: window with no samples', run: (r) => r.select([BUCKET_NAME], HIST_TO + 1, HIST_TO + 60 * S), expected: [] },
+];
+
+async function selectedLabelsIn(reader: MetricReader, matchers: LabelMatcher[], from: number, to: number): Promise<Record<string, string>[]> {
+  return (await reader.select(matchers, from, to)).map((series) => series.labels);
 }
