@@ -14,6 +14,7 @@ const NAV_ITEMS: readonly { to: string; label: string; alsoActiveUnder?: string;
   { to: '/logs', label: 'Logs' },
   { to: '/metrics', label: 'Metrics' },
   { to: '/alerts', label: 'Alerts' },
+  { to: '/agents', label: 'Agents' },
 ];
 
 export function AppShell() {

@@ -24,6 +24,8 @@ export const router = createBrowserRouter([
       { path: '/metrics', lazy: async () => ({ Component: (await import('../pages/MetricsPage.js')).MetricsPage }), handle: withTimeRange },
       // Alerts are the rules' current state: no time range.
       { path: '/alerts', lazy: async () => ({ Component: (await import('../pages/AlertsPage.js')).AlertsPage }), handle: withoutTimeRange },
+      // Agents over a window: drops and send rates are counted in it.
+      { path: '/agents', lazy: async () => ({ Component: (await import('../pages/AgentsPage.js')).AgentsPage }), handle: withTimeRange },
       { path: '*', element: <NotFoundPage />, handle: withoutTimeRange },
     ],
   },
