@@ -6,6 +6,14 @@ import { join } from 'node:path';
 import type { Storage } from '../../collector/storage/api.js';
 import { MemoryStorage } from '../../collector/storage/memory-store.js';
 import { SqliteStorage } from '../../collector/storage/sqlite/sqlite-storage.js';
+import { Client } from '@elastic/elasticsearch';
+import { openElasticsearchStorage } from '../../collector/storage/elasticsearch/es-storage.js';
+import {
+  elasticsearchRequired,
+  elasticsearchUnavailableReason,
+  startElasticsearch,
+  type RunningElasticsearch,
+} from '../elasticsearch/es-harness.js';
 
 /**
  * What a group of cases needs of a store. The design rule: a backend opts out of a case only by declaring
@@ -70,10 +78,37 @@ const sqlite: ContractBackend = {
 /**
  * Every backend, in the order they are compared: the first available one is the reference the others'
  * answers must equal.
- *
- * Elasticsearch goes here as one more entry (test/elasticsearch/es-harness.ts): available() from
- * elasticsearchUnavailableReason() unless elasticsearchRequired(); open() starting one node per process
- * lazily (startElasticsearch) and giving each call a fresh index prefix; close() deleting those indices;
- * release() stopping the node. Declare `lacks` for the signals not implemented yet.
  */
-export const BACKENDS: readonly ContractBackend[] = [memory, sqlite];
+let elasticsearchNode: Promise<RunningElasticsearch> | undefined;
+let elasticsearchStores = 0;
+
+/** One node per process, started by the first open(); each store gets its own index prefix. */
+const elasticsearch: ContractBackend = {
+  name: 'elasticsearch',
+  available: () => (elasticsearchRequired() ? undefined : elasticsearchUnavailableReason()),
+  // This slice stores spans and service-graph edges only.
+  lacks: ['logs', 'metrics', 'retention', 'alerting'],
+  open: async () => {
+    elasticsearchNode ??= startElasticsearch();
+    const node = await elasticsearchNode;
+    const indexPrefix = `contract${++elasticsearchStores}`;
+    const storage = openElasticsearchStorage({ connection: { nodes: [node.url], indexPrefix }, indexSettings: { replicas: 0 } });
+    await storage.start();
+    let closing: Promise<void> | undefined;
+    const close = async (): Promise<void> => {
+      await storage.shutdown();
+      const admin = new Client({ node: node.url });
+      // Elasticsearch 8 refuses wildcard deletes (action.destructive_requires_name): delete by name.
+      const indices = Object.keys(await admin.indices.get({ index: `${indexPrefix}-*` }));
+      if (indices.length > 0) await admin.indices.delete({ index: indices });
+      await admin.indices.deleteIndexTemplate({ name: [`${indexPrefix}-spans`, `${indexPrefix}-edges`] });
+      await admin.close();
+    };
+    return { storage, close: () => (closing ??= close()) };
+  },
+  release: async () => {
+    await (await elasticsearchNode)?.stop();
+  },
+};
+
+export const BACKENDS: readonly ContractBackend[] = [memory, sqlite, elasticsearch];

@@ -1,0 +1,88 @@
+// Service-graph edges in Elasticsearch. The writer hands the store per-minute increments that must be
+// added to what is stored for the same (minute, client, server, connection type). Without scripting
+// (painless is not available, and a scripted upsert per edge would serialise writers on one document) each
+// increment is its own document, appended; a read sums the increments of each key. A minute has a few
+// increments per edge (one per collector flush), so the sum is cheap.
+import type { ServiceGraphEdge } from '../../model/model.js';
+
+export interface EdgeDocument {
+  minuteMs: number;
+  client: string;
+  server: string;
+  connectionType: ServiceGraphEdge['connectionType'];
+  writeSeq: number;
+  increment: EdgeIncrement;
+}
+
+type EdgeIncrement = Pick<
+  ServiceGraphEdge,
+  'calls' | 'failedCalls' | 'serverLatencyBuckets' | 'serverLatencySumSeconds' | 'clientLatencyBuckets' | 'clientLatencySumSeconds'
+>;
+
+export function toEdgeDocument(edge: ServiceGraphEdge, writeSeq: number): EdgeDocument {
+  return {
+    minuteMs: edge.minuteUnixMs,
+    client: edge.client,
+    server: edge.server,
+    connectionType: edge.connectionType,
+    writeSeq,
+    increment: {
+      calls: edge.calls,
+      failedCalls: edge.failedCalls,
+      serverLatencyBuckets: edge.serverLatencyBuckets,
+      serverLatencySumSeconds: edge.serverLatencySumSeconds,
+      clientLatencyBuckets: edge.clientLatencyBuckets,
+      clientLatencySumSeconds: edge.clientLatencySumSeconds,
+    },
+  };
+}
+
+/**
+ * The edges the increments add up to, one per key, sorted by minute, client, server and connection type.
+ * Increments must come in write order so floating-point sums add up as the SQLite store's upserts do.
+ */
+export function sumEdgeDocuments(documents: Iterable<EdgeDocument>): ServiceGraphEdge[] {
+  const edges = new Map<string, ServiceGraphEdge>();
+  for (const document of documents) {
+    const key = JSON.stringify([document.minuteMs, document.client, document.server, document.connectionType]);
+    const edge = edges.get(key);
+    const increment = document.increment;
+    if (edge === undefined) {
+      edges.set(key, {
+        minuteUnixMs: document.minuteMs,
+        client: document.client,
+        server: document.server,
+        connectionType: document.connectionType,
+        ...increment,
+        serverLatencyBuckets: [...increment.serverLatencyBuckets],
+        clientLatencyBuckets: [...increment.clientLatencyBuckets],
+      });
+      continue;
+    }
+    edge.calls += increment.calls;
+    edge.failedCalls += increment.failedCalls;
+    edge.serverLatencyBuckets = addCounts(edge.serverLatencyBuckets, increment.serverLatencyBuckets);
+    edge.serverLatencySumSeconds += increment.serverLatencySumSeconds;
+    edge.clientLatencyBuckets = addCounts(edge.clientLatencyBuckets, increment.clientLatencyBuckets);
+    edge.clientLatencySumSeconds += increment.clientLatencySumSeconds;
+  }
+  return [...edges.values()].sort(byEdgeKey);
+}
+
+/** Element-wise sum; the lengths may differ (an older writer with fewer buckets). */
+function addCounts(a: number[], b: number[]): number[] {
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
+}
+
+function byEdgeKey(a: ServiceGraphEdge, b: ServiceGraphEdge): number {
+  return (
+    a.minuteUnixMs - b.minuteUnixMs ||
+    compareText(a.client, b.client) ||
+    compareText(a.server, b.server) ||
+    compareText(a.connectionType, b.connectionType)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,85 @@
+// Retention and size accounting of the Elasticsearch store. Retention deletes whole daily indices: a day
+// is dropped once it ends at or before the signal's cut-off, like the SQLite store's day tables. Edges go
+// by their index's day too (delete_by_query is not available: it lives in the reindex module), so an edge
+// may outlive the traces cut-off by up to a day.
+import type { Client } from '@elastic/elasticsearch';
+import type { RetentionCutoffs, RetentionResult, StorageMaintenance, StorageStats } from '../api.js';
+import { transportError } from './bulk-writer.js';
+import type { IndexNames, IndexSignal } from './index-templates.js';
+
+const MS_PER_DAY = 86_400_000;
+/** The store's signals and the retention signal their indices count under. */
+const TRACE_SIGNALS: readonly IndexSignal[] = ['spans', 'edges'];
+
+interface DailyIndex {
+  name: string;
+  dayMs: number;
+  bytes: number;
+}
+
+export class ElasticsearchMaintenance implements StorageMaintenance {
+  private cached: StorageStats = emptyStats();
+  /** Runs one at a time, so two overlapping retention runs never race over the same indices. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: Client,
+    private readonly names: IndexNames,
+  ) {}
+
+  enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
+    const run = this.queue.then(() => this.dropExpired(cutoffs));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  stats(): StorageStats {
+    return structuredClone(this.cached);
+  }
+
+  /** Measures sizes again; called after start-up and after each retention run. */
+  async refreshStats(): Promise<void> {
+    const indices = await this.dailyIndices();
+    const stats = emptyStats();
+    stats.bytes.traces = indices.reduce((sum, index) => sum + index.bytes, 0);
+    stats.partitions.traces = new Set(indices.map((index) => index.dayMs)).size;
+    this.cached = stats;
+  }
+
+  private async dropExpired(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
+    const expired = (await this.dailyIndices()).filter((index) => index.dayMs + MS_PER_DAY <= cutoffs.tracesBeforeUnixMs);
+    if (expired.length > 0) {
+      try {
+        await this.client.indices.delete({ index: expired.map((index) => index.name), ignore_unavailable: true });
+      } catch (error) {
+        throw transportError(error);
+      }
+    }
+    await this.refreshStats();
+    const traces = new Set(expired.map((index) => index.dayMs)).size;
+    return { droppedPartitions: { traces, logs: 0, metrics: 0 } };
+  }
+
+  private async dailyIndices(): Promise<DailyIndex[]> {
+    let response;
+    try {
+      response = await this.client.indices.stats({
+        index: TRACE_SIGNALS.map((signal) => this.names.pattern(signal)),
+        // Only patterns: a pattern matching nothing answers an empty list, not an error.
+        metric: 'store',
+      });
+    } catch (error) {
+      throw transportError(error);
+    }
+    const indices: DailyIndex[] = [];
+    for (const [name, stats] of Object.entries(response.indices ?? {})) {
+      const dayMs = TRACE_SIGNALS.map((signal) => this.names.dayOf(signal, name)).find((day) => day !== undefined);
+      if (dayMs !== undefined) indices.push({ name, dayMs, bytes: stats.total?.store?.size_in_bytes ?? 0 });
+    }
+    return indices;
+  }
+}
+
+function emptyStats(): StorageStats {
+  return { bytes: { traces: 0, logs: 0, metrics: 0 }, partitions: { traces: 0, logs: 0, metrics: 0 } };
+}

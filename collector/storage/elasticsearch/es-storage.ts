@@ -1,0 +1,177 @@
+// The Elasticsearch store, for stateless collectors and query nodes at scale. This slice stores spans and
+// service-graph edges; logs, metric samples and alerting state are not stored yet, and every call that
+// needs them rejects with a clear 'internal' error rather than dropping data silently.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import type { AlertingStore } from '../../alerting/model.js';
+import { MeshscopeError } from '../../errors.js';
+import type { LogReader, MetricReader, Storage, StorageWriter, WriteBatch } from '../api.js';
+import { BulkWriter, DEFAULT_BULK_LIMITS, transportError, type BulkCounters, type BulkDocument, type BulkLimits } from './bulk-writer.js';
+import { toEdgeDocument } from './edge-document.js';
+import { createClient, type ElasticsearchConnection } from './es-config.js';
+import { ElasticsearchMaintenance } from './es-maintenance.js';
+import { ElasticsearchTraceReader } from './es-trace-reader.js';
+import { IndexNames, installTemplates, type IndexSettings } from './index-templates.js';
+import { spanDocumentId, toSpanDocument } from './span-document.js';
+
+export interface ElasticsearchStorageOptions {
+  connection: ElasticsearchConnection;
+  /** A query node: never writes, installs no templates, has no maintenance. */
+  readOnly?: boolean;
+  /** Shards and replicas of new daily indices (defaults 1 and 1). */
+  indexSettings?: Partial<IndexSettings>;
+  bulkLimits?: Partial<BulkLimits>;
+}
+
+/** A writer that also reports its backlog, as the SQLite store's does. */
+export interface ElasticsearchWriter extends StorageWriter {
+  readonly pendingItems: number;
+  counters(): BulkCounters;
+}
+
+const DEFAULT_INDEX_SETTINGS: IndexSettings = { shards: 1, replicas: 1 };
+
+/** Creates the store; start() connects and installs the index templates. */
+export function openElasticsearchStorage(options: ElasticsearchStorageOptions): ElasticsearchStorage {
+  return new ElasticsearchStorage(options);
+}
+
+export class ElasticsearchStorage implements Storage {
+  readonly writer: ElasticsearchWriter;
+  readonly maintenance: ElasticsearchMaintenance | undefined;
+  readonly traces: ElasticsearchTraceReader;
+  readonly dependencies: ElasticsearchTraceReader;
+  readonly logs: LogReader = unsupportedLogs;
+  readonly metrics: MetricReader = unsupportedMetrics;
+  readonly alerting: AlertingStore = unsupportedAlerting;
+  readonly names: IndexNames;
+  private readonly client: Client;
+  private readonly bulk: BulkWriter;
+  private readonly writes = new Set<Promise<void>>();
+  private lastWriteSeq = 0;
+  private starting: Promise<void> | undefined;
+  private shuttingDown: Promise<void> | undefined;
+
+  constructor(private readonly options: ElasticsearchStorageOptions) {
+    this.client = createClient(options.connection);
+    this.names = new IndexNames(options.connection.indexPrefix);
+    this.bulk = new BulkWriter(this.client, { ...DEFAULT_BULK_LIMITS, ...options.bulkLimits });
+    this.traces = new ElasticsearchTraceReader(this.client, this.names);
+    this.dependencies = this.traces;
+    this.maintenance = options.readOnly === true ? undefined : new ElasticsearchMaintenance(this.client, this.names);
+    const bulk = this.bulk;
+    this.writer = {
+      get pendingItems() {
+        return bulk.pendingDocuments;
+      },
+      counters: () => bulk.counters(),
+      write: (batch) => this.write(batch),
+    };
+  }
+
+  start(): Promise<void> {
+    this.starting ??= this.open();
+    return this.starting;
+  }
+
+  /** Waits for writes in progress to be acknowledged, then closes the connections. */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= this.close();
+    return this.shuttingDown;
+  }
+
+  private async open(): Promise<void> {
+    try {
+      await this.client.info();
+      if (this.options.readOnly !== true) {
+        await installTemplates(this.client, this.names, { ...DEFAULT_INDEX_SETTINGS, ...this.options.indexSettings });
+      }
+      await this.maintenance?.refreshStats();
+    } catch (error) {
+      throw transportError(error);
+    }
+  }
+
+  private async close(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    await Promise.allSettled([...this.writes]);
+    await this.client.close();
+  }
+
+  private write(batch: WriteBatch): Promise<void> {
+    if (this.options.readOnly === true) {
+      return Promise.reject(new MeshscopeError('internal', 'storage was opened read-only; this process cannot write'));
+    }
+    if (this.shuttingDown !== undefined) return Promise.reject(new MeshscopeError('unavailable', 'storage is shutting down'));
+    const unsupported = unsupportedParts(batch);
+    if (unsupported !== undefined) {
+      // Refused whole, before anything is indexed, so a retry cannot half-apply the batch.
+      return Promise.reject(new MeshscopeError('internal', `${unsupported} not yet supported on elasticsearch`));
+    }
+    const written = this.bulk.index(this.documents(batch));
+    this.writes.add(written);
+    void written.catch(() => undefined).finally(() => this.writes.delete(written));
+    return written;
+  }
+
+  private documents(batch: WriteBatch): BulkDocument[] {
+    const documents: BulkDocument[] = [];
+    for (const span of batch.spans) {
+      documents.push({
+        index: this.names.daily('spans', Number(span.startTimeUnixNano / 1_000_000n)),
+        id: spanDocumentId(span),
+        json: JSON.stringify(toSpanDocument(span, this.nextWriteSeq())),
+      });
+    }
+    for (const edge of batch.edges) {
+      const writeSeq = this.nextWriteSeq();
+      documents.push({
+        index: this.names.daily('edges', edge.minuteUnixMs),
+        // An increment is added once: its id is fixed before the first attempt, so a retry replaces it.
+        id: randomUUID(),
+        json: JSON.stringify(toEdgeDocument(edge, writeSeq)),
+      });
+    }
+    return documents;
+  }
+
+  /** Microseconds of the wall clock, strictly increasing within this process: later writes win on read. */
+  private nextWriteSeq(): number {
+    this.lastWriteSeq = Math.max(this.lastWriteSeq + 1, Date.now() * 1000);
+    return this.lastWriteSeq;
+  }
+}
+
+function unsupportedParts(batch: WriteBatch): string | undefined {
+  if (batch.logs.length > 0) return 'log records are';
+  if (batch.samples.length > 0 || batch.metricMetadata.length > 0) return 'metric samples are';
+  return undefined;
+}
+
+function notSupported(what: string): () => Promise<never> {
+  return () => Promise.reject(new MeshscopeError('internal', `${what} not yet supported on elasticsearch`));
+}
+
+const unsupportedLogs: LogReader = {
+  searchLogs: notSupported('logs are'),
+  getLogContext: notSupported('logs are'),
+  getTraceLogs: notSupported('logs are'),
+};
+
+const unsupportedMetrics: MetricReader = {
+  select: notSupported('metrics are'),
+  labelNames: notSupported('metrics are'),
+  labelValues: notSupported('metrics are'),
+  series: notSupported('metrics are'),
+  metadata: notSupported('metrics are'),
+};
+
+const unsupportedAlerting: AlertingStore = {
+  listApiRules: notSupported('alert rules are'),
+  putApiRule: notSupported('alert rules are'),
+  deleteApiRule: notSupported('alert rules are'),
+  loadAlertStates: notSupported('alert states are'),
+  saveAlertStates: notSupported('alert states are'),
+  saveStatus: notSupported('alerting status is'),
+  loadStatus: notSupported('alerting status is'),
+};
