@@ -86,8 +86,8 @@ let elasticsearchStores = 0;
 const elasticsearch: ContractBackend = {
   name: 'elasticsearch',
   available: () => (elasticsearchRequired() ? undefined : elasticsearchUnavailableReason()),
-  // This slice stores spans and service-graph edges only.
-  lacks: ['logs', 'metrics', 'retention', 'alerting'],
+  // This slice stores spans, service-graph edges and logs.
+  lacks: ['metrics', 'retention', 'alerting'],
   open: async () => {
     elasticsearchNode ??= startElasticsearch();
     const node = await elasticsearchNode;
@@ -101,7 +101,7 @@ const elasticsearch: ContractBackend = {
       // Elasticsearch 8 refuses wildcard deletes (action.destructive_requires_name): delete by name.
       const indices = Object.keys(await admin.indices.get({ index: `${indexPrefix}-*` }));
       if (indices.length > 0) await admin.indices.delete({ index: indices });
-      await admin.indices.deleteIndexTemplate({ name: [`${indexPrefix}-spans`, `${indexPrefix}-edges`] });
+      await admin.indices.deleteIndexTemplate({ name: [`${indexPrefix}-spans`, `${indexPrefix}-edges`, `${indexPrefix}-logs`] });
       await admin.close();
     };
     return { storage, close: () => (closing ??= close()) };

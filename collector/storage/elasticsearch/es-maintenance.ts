@@ -1,21 +1,29 @@
 // Retention and size accounting of the Elasticsearch store. Retention deletes whole daily indices: a day
 // is dropped once it ends at or before the signal's cut-off, like the SQLite store's day tables. Edges go
 // by their index's day too (delete_by_query is not available: it lives in the reindex module), so an edge
-// may outlive the traces cut-off by up to a day.
+// may outlive the traces cut-off by up to a day. Log indices go by the logs cut-off.
 import type { Client } from '@elastic/elasticsearch';
-import type { RetentionCutoffs, RetentionResult, StorageMaintenance, StorageStats } from '../api.js';
+import type { RetentionCutoffs, RetentionResult, RetentionSignal, StorageMaintenance, StorageStats } from '../api.js';
 import { transportError } from './bulk-writer.js';
 import type { IndexNames, IndexSignal } from './index-templates.js';
 
 const MS_PER_DAY = 86_400_000;
 /** The store's signals and the retention signal their indices count under. */
-const TRACE_SIGNALS: readonly IndexSignal[] = ['spans', 'edges'];
+const RETENTION_SIGNALS: Readonly<Record<IndexSignal, RetentionSignal>> = { spans: 'traces', edges: 'traces', logs: 'logs' };
+const INDEX_SIGNALS = Object.keys(RETENTION_SIGNALS) as IndexSignal[];
 
 interface DailyIndex {
   name: string;
+  signal: RetentionSignal;
   dayMs: number;
   bytes: number;
 }
+
+const CUTOFF_OF: Readonly<Record<RetentionSignal, (cutoffs: RetentionCutoffs) => number>> = {
+  traces: (cutoffs) => cutoffs.tracesBeforeUnixMs,
+  logs: (cutoffs) => cutoffs.logsBeforeUnixMs,
+  metrics: (cutoffs) => cutoffs.metricsBeforeUnixMs,
+};
 
 export class ElasticsearchMaintenance implements StorageMaintenance {
   private cached: StorageStats = emptyStats();
@@ -41,13 +49,13 @@ export class ElasticsearchMaintenance implements StorageMaintenance {
   async refreshStats(): Promise<void> {
     const indices = await this.dailyIndices();
     const stats = emptyStats();
-    stats.bytes.traces = indices.reduce((sum, index) => sum + index.bytes, 0);
-    stats.partitions.traces = new Set(indices.map((index) => index.dayMs)).size;
+    for (const index of indices) stats.bytes[index.signal] += index.bytes;
+    for (const signal of ['traces', 'logs'] as const) stats.partitions[signal] = daysOf(indices, signal);
     this.cached = stats;
   }
 
   private async dropExpired(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
-    const expired = (await this.dailyIndices()).filter((index) => index.dayMs + MS_PER_DAY <= cutoffs.tracesBeforeUnixMs);
+    const expired = (await this.dailyIndices()).filter((index) => index.dayMs + MS_PER_DAY <= CUTOFF_OF[index.signal](cutoffs));
     if (expired.length > 0) {
       try {
         await this.client.indices.delete({ index: expired.map((index) => index.name), ignore_unavailable: true });
@@ -56,15 +64,14 @@ export class ElasticsearchMaintenance implements StorageMaintenance {
       }
     }
     await this.refreshStats();
-    const traces = new Set(expired.map((index) => index.dayMs)).size;
-    return { droppedPartitions: { traces, logs: 0, metrics: 0 } };
+    return { droppedPartitions: { traces: daysOf(expired, 'traces'), logs: daysOf(expired, 'logs'), metrics: 0 } };
   }
 
   private async dailyIndices(): Promise<DailyIndex[]> {
     let response;
     try {
       response = await this.client.indices.stats({
-        index: TRACE_SIGNALS.map((signal) => this.names.pattern(signal)),
+        index: INDEX_SIGNALS.map((signal) => this.names.pattern(signal)),
         // Only patterns: a pattern matching nothing answers an empty list, not an error.
         metric: 'store',
       });
@@ -73,11 +80,18 @@ export class ElasticsearchMaintenance implements StorageMaintenance {
     }
     const indices: DailyIndex[] = [];
     for (const [name, stats] of Object.entries(response.indices ?? {})) {
-      const dayMs = TRACE_SIGNALS.map((signal) => this.names.dayOf(signal, name)).find((day) => day !== undefined);
-      if (dayMs !== undefined) indices.push({ name, dayMs, bytes: stats.total?.store?.size_in_bytes ?? 0 });
+      for (const signal of INDEX_SIGNALS) {
+        const dayMs = this.names.dayOf(signal, name);
+        if (dayMs !== undefined) indices.push({ name, signal: RETENTION_SIGNALS[signal], dayMs, bytes: stats.total?.store?.size_in_bytes ?? 0 });
+      }
     }
     return indices;
   }
+}
+
+/** Distinct days among the indices of one retention signal. */
+function daysOf(indices: DailyIndex[], signal: RetentionSignal): number {
+  return new Set(indices.filter((index) => index.signal === signal).map((index) => index.dayMs)).size;
 }
 
 function emptyStats(): StorageStats {

@@ -1,17 +1,19 @@
-// The Elasticsearch store, for stateless collectors and query nodes at scale. This slice stores spans and
-// service-graph edges; logs, metric samples and alerting state are not stored yet, and every call that
+// The Elasticsearch store, for stateless collectors and query nodes at scale. This slice stores spans,
+// service-graph edges and logs; metric samples and alerting state are not stored yet, and every call that
 // needs them rejects with a clear 'internal' error rather than dropping data silently.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { AlertingStore } from '../../alerting/model.js';
 import { MeshscopeError } from '../../errors.js';
-import type { LogReader, MetricReader, Storage, StorageWriter, WriteBatch } from '../api.js';
+import type { MetricReader, Storage, StorageWriter, WriteBatch } from '../api.js';
 import { BulkWriter, DEFAULT_BULK_LIMITS, transportError, type BulkCounters, type BulkDocument, type BulkLimits } from './bulk-writer.js';
 import { toEdgeDocument } from './edge-document.js';
 import { createClient, type ElasticsearchConnection } from './es-config.js';
+import { ElasticsearchLogReader } from './es-log-reader.js';
 import { ElasticsearchMaintenance } from './es-maintenance.js';
 import { ElasticsearchTraceReader } from './es-trace-reader.js';
 import { IndexNames, installTemplates, type IndexSettings } from './index-templates.js';
+import { logId, logSeq, logTimeMs, toLogDocument } from './log-document.js';
 import { spanDocumentId, toSpanDocument } from './span-document.js';
 
 export interface ElasticsearchStorageOptions {
@@ -41,7 +43,7 @@ export class ElasticsearchStorage implements Storage {
   readonly maintenance: ElasticsearchMaintenance | undefined;
   readonly traces: ElasticsearchTraceReader;
   readonly dependencies: ElasticsearchTraceReader;
-  readonly logs: LogReader = unsupportedLogs;
+  readonly logs: ElasticsearchLogReader;
   readonly metrics: MetricReader = unsupportedMetrics;
   readonly alerting: AlertingStore = unsupportedAlerting;
   readonly names: IndexNames;
@@ -58,6 +60,7 @@ export class ElasticsearchStorage implements Storage {
     this.bulk = new BulkWriter(this.client, { ...DEFAULT_BULK_LIMITS, ...options.bulkLimits });
     this.traces = new ElasticsearchTraceReader(this.client, this.names);
     this.dependencies = this.traces;
+    this.logs = new ElasticsearchLogReader(this.client, this.names);
     this.maintenance = options.readOnly === true ? undefined : new ElasticsearchMaintenance(this.client, this.names);
     const bulk = this.bulk;
     this.writer = {
@@ -123,6 +126,12 @@ export class ElasticsearchStorage implements Storage {
         json: JSON.stringify(toSpanDocument(span, this.nextWriteSeq())),
       });
     }
+    for (const log of batch.logs) {
+      // The id is fixed before the first attempt, so a retried bulk replaces the line, never duplicates it.
+      const seq = logSeq(this.nextWriteSeq());
+      const timeMs = logTimeMs(log);
+      documents.push({ index: this.names.daily('logs', timeMs), id: logId(timeMs, seq), json: JSON.stringify(toLogDocument(log, seq)) });
+    }
     for (const edge of batch.edges) {
       const writeSeq = this.nextWriteSeq();
       documents.push({
@@ -143,7 +152,6 @@ export class ElasticsearchStorage implements Storage {
 }
 
 function unsupportedParts(batch: WriteBatch): string | undefined {
-  if (batch.logs.length > 0) return 'log records are';
   if (batch.samples.length > 0 || batch.metricMetadata.length > 0) return 'metric samples are';
   return undefined;
 }
@@ -151,12 +159,6 @@ function unsupportedParts(batch: WriteBatch): string | undefined {
 function notSupported(what: string): () => Promise<never> {
   return () => Promise.reject(new MeshscopeError('internal', `${what} not yet supported on elasticsearch`));
 }
-
-const unsupportedLogs: LogReader = {
-  searchLogs: notSupported('logs are'),
-  getLogContext: notSupported('logs are'),
-  getTraceLogs: notSupported('logs are'),
-};
 
 const unsupportedMetrics: MetricReader = {
   select: notSupported('metrics are'),

@@ -9,7 +9,7 @@
 // span-document.ts for the escaping and why it beats `flattened` or nested key/value objects here).
 import type { Client, estypes } from '@elastic/elasticsearch';
 
-export type IndexSignal = 'spans' | 'edges';
+export type IndexSignal = 'spans' | 'edges' | 'logs';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -85,6 +85,32 @@ const EDGE_MAPPINGS: estypes.MappingTypeMapping = {
   },
 };
 
+/** See log-document.ts: lower-cased search copies, the body's own words, the record unindexed. */
+const LOG_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: 'strict',
+  properties: {
+    /** ns; sent as decimal text, which Elasticsearch parses exactly into the long. */
+    time_ns: { type: 'long' },
+    observed_ns: { type: 'long' },
+    /** Tie-breaker of equal times: write order, unique, sorts as text. */
+    seq: { type: 'keyword' },
+    severity: { type: 'byte' },
+    severity_level: { type: 'byte' },
+    severity_text: { type: 'keyword' },
+    service: { type: 'keyword' },
+    service_lc: { type: 'keyword' },
+    instance: { type: 'keyword' },
+    trace_id: { type: 'keyword' },
+    span_id: { type: 'keyword' },
+    /** Phrases need positions, nothing scores: no norms, no frequencies beyond what positions imply. */
+    words: { type: 'text', analyzer: 'whitespace', norms: false },
+    tags: { type: 'keyword' },
+    log: { type: 'object', enabled: false },
+  },
+};
+
+const MAPPINGS: Record<IndexSignal, estypes.MappingTypeMapping> = { spans: SPAN_MAPPINGS, edges: EDGE_MAPPINGS, logs: LOG_MAPPINGS };
+
 /**
  * refresh_interval is set explicitly to 1 s: an index that sets it is never "search idle", so a scheduled
  * refresh runs every second even while nobody searches, and bulk writes with refresh=wait_for return
@@ -101,15 +127,15 @@ function templateBody(names: IndexNames, signal: IndexSignal, settings: IndexSet
         number_of_replicas: settings.replicas,
         refresh_interval: '1s',
       },
-      mappings: signal === 'spans' ? SPAN_MAPPINGS : EDGE_MAPPINGS,
+      mappings: MAPPINGS[signal],
     },
     _meta: { managed_by: 'meshscope' },
   };
 }
 
-/** Creates or updates both templates; indices created afterwards use them (existing ones keep theirs). */
+/** Creates or updates every template; indices created afterwards use them (existing ones keep theirs). */
 export async function installTemplates(client: Client, names: IndexNames, settings: IndexSettings): Promise<void> {
-  for (const signal of ['spans', 'edges'] as const) {
+  for (const signal of ['spans', 'edges', 'logs'] as const) {
     await client.indices.putIndexTemplate(templateBody(names, signal, settings));
   }
 }

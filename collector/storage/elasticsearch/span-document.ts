@@ -141,16 +141,16 @@ function spanTags(span: Span): string[] {
   return [...terms];
 }
 
-function encodeAttributes(attributes: Attribute[]): Attribute[] {
+export function encodeAttributes(attributes: Attribute[]): Attribute[] {
   return attributes.map((attribute) => ({ key: attribute.key, value: encodeValue(attribute.value) }));
 }
 
-function decodeAttributes(attributes: Attribute[]): Attribute[] {
+export function decodeAttributes(attributes: Attribute[]): Attribute[] {
   return attributes.map((attribute) => ({ key: attribute.key, value: decodeValue(attribute.value) }));
 }
 
 /** JSON-safe: a NaN or infinite double becomes its text, which decodeValue turns back into the number. */
-function encodeValue(value: AttributeValue): AttributeValue {
+export function encodeValue(value: AttributeValue): AttributeValue {
   switch (value.type) {
     case 'double':
       return Number.isFinite(value.value) ? value : ({ type: 'double', value: String(value.value) } as unknown as AttributeValue);
@@ -163,7 +163,7 @@ function encodeValue(value: AttributeValue): AttributeValue {
   }
 }
 
-function decodeValue(value: AttributeValue): AttributeValue {
+export function decodeValue(value: AttributeValue): AttributeValue {
   switch (value.type) {
     case 'double':
       return { type: 'double', value: Number(value.value) };
