@@ -165,3 +165,27 @@ test('reads from a Uint8Array view into a larger buffer without copying it out o
   assert.equal(r.readVarint32(), 150);
   assert.equal(r.hasMore(), false);
 });
+
+test('shareStrings reads every string field exactly as decoding each one does', () => {
+  const texts = ['', 'INFO', 'code.function', 'héllo ✓', 'x'.repeat(64), 'y'.repeat(65), 'a\u0000"\\b'];
+  // Enough fields to cross several shared windows, with strings straddling their edges.
+  for (let i = 0; i < 700; i++) texts.push(`worker-${i}`.padEnd(3 + (i % 40), '.'));
+  const invalidUtf8 = Uint8Array.from([0x61, 0xff, 0x62]);
+  const body = concat(...texts.map((text) => lenField(1, text)), lenField(2, invalidUtf8), lenField(1, 'tail'));
+  // A view at an offset into a larger buffer, as HTTP bodies can be.
+  const backing = new Uint8Array(body.length + 3);
+  backing.set(body, 3);
+  const read = (shareStrings: boolean): string[] => {
+    const r = new ProtobufReader(backing.subarray(3), { shareStrings });
+    const strings: string[] = [];
+    while (r.hasMore()) {
+      r.readTag();
+      strings.push(r.readString());
+    }
+    return strings;
+  };
+  const expected = [...texts, 'a\ufffdb', 'tail'];
+  assert.ok(body.length > 3 * 4096);
+  assert.deepEqual(read(false), expected);
+  assert.deepEqual(read(true), expected);
+});

@@ -44,7 +44,7 @@ import {
   spanIdsProblem,
   type MetricData,
 } from './item-checks.js';
-import { ProtobufDecodeError, ProtobufReader, WireType, fieldKey } from '../common/protobuf-reader.js';
+import { ProtobufDecodeError, ProtobufReader, WireType, fieldKey, type ReaderOptions } from '../common/protobuf-reader.js';
 import { Rejections } from '../common/rejections.js';
 
 const { VARINT, I64, LEN, I32 } = WireType;
@@ -191,7 +191,9 @@ export function decodeTracesProtobuf(bytes: Uint8Array): DecodedTraces {
 /** Decodes an ExportLogsServiceRequest. Throws ProtobufDecodeError (HTTP 400) when malformed. */
 export function decodeLogsProtobuf(bytes: Uint8Array): DecodedLogs {
   const out: Output<LogRecord> = { items: [], rejections: new Rejections('log records') };
-  readRequest(bytes, readLogRecord, out);
+  // Log records live only until they are encoded into blocks, so their short strings may share windows
+  // of the request's text (a fifth of the decoding time went to decoding strings one by one).
+  readRequest(bytes, readLogRecord, out, { shareStrings: true });
   return {
     logs: out.items,
     rejectedLogRecords: out.rejections.count,
@@ -223,8 +225,8 @@ interface Output<T> {
 /** Reads one item message and pushes it to out.items, or counts it in out.rejections. */
 type ItemReader<T> = (r: ProtobufReader, resource: Resource, scope: InstrumentationScope, out: Output<T>) => void;
 
-function readRequest<T extends { serviceName: string }>(bytes: Uint8Array, readItem: ItemReader<T>, out: Output<T>): void {
-  const r = new ProtobufReader(bytes);
+function readRequest<T extends { serviceName: string }>(bytes: Uint8Array, readItem: ItemReader<T>, out: Output<T>, options?: ReaderOptions): void {
+  const r = new ProtobufReader(bytes, options);
   while (r.hasMore()) {
     const tag = r.readTag();
     if (tag === REQUEST_RESOURCES) readResourceEnvelope(r, readItem, out);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogRecord } from '../../model/model.js';
-import { decodeBlockLines, MAX_BLOCK_SPAN_NS, severityBits } from './log-blocks.js';
+import { encodeAttributes } from './codec.js';
+import { decodeBlockLines, encodeBlockLine, encodeBody, MAX_BLOCK_SPAN_NS, severityBits } from './log-blocks.js';
 import { encodeLogs } from './log-encoder.js';
+import { logBodyText } from '../log-match.js';
 import { serviceResource } from './test-fixtures.js';
 
 const TIME_NS = BigInt(Date.UTC(2026, 10, 26, 12)) * 1_000_000n;
@@ -101,4 +103,18 @@ test('bodies of every kind and any text survive the bodies column', () => {
 test('encodeLogs refuses a time that does not fit a 64-bit integer instead of wrapping it', () => {
   assert.throws(() => encodeLogs([line({ observedTimeUnixNano: 2n ** 63n })]), RangeError);
   assert.equal(encodeLogs([line({ observedTimeUnixNano: 2n ** 63n - 1n })]).blocks[0].maxObservedNs, 2n ** 63n - 1n);
+});
+
+test('encodeLogs writes each line exactly as encodeBlockLine (used by the migration) does', () => {
+  const lines = [
+    line({}),
+    line({ body: null, traceId: '', spanId: '', eventName: '', severityText: '' }),
+    line({ body: { type: 'map', value: [{ key: 'k"', value: { type: 'double', value: -0.5 } }] }, eventName: 'quote " and \\ ü' }),
+    line({ severityText: 'Warn\n', attributes: [{ key: 'ünï', value: { type: 'string', value: '\u0001 🙂' } }] }),
+  ];
+  const [block] = encodeLogs(lines).blocks;
+  const expected = lines.map((log) =>
+    encodeBlockLine(log, encodeBody(log.body, logBodyText(log)), JSON.stringify(encodeAttributes(log.attributes)), 0, 0),
+  );
+  assert.equal(block.lines, `[${expected.join(',')}]`);
 });

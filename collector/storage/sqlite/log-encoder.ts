@@ -6,7 +6,7 @@
 import type { InstrumentationScope, LogRecord, Resource } from '../../model/model.js';
 import { logBodyText } from '../log-match.js';
 import { encodeAttributes, encodeResource, encodeScope, logTimeUnixNano } from './codec.js';
-import { buildBlocks, encodeBlockLine, encodeBody, LineRun, type EncodedBlock } from './log-blocks.js';
+import { buildBlocks, encodeLine, LineRun, type EncodedBlock } from './log-blocks.js';
 import { Interner } from './span-encoder.js';
 
 const NS_PER_DAY = 86_400_000_000_000n;
@@ -29,13 +29,7 @@ export function encodeLogs(logs: readonly LogRecord[]): EncodedLogs {
   for (const log of logs) {
     const tsNs = logTimeUnixNano(log);
     const bodyText = logBodyText(log);
-    const encoded = encodeBlockLine(
-      log,
-      encodeBody(log.body, bodyText),
-      JSON.stringify(encodeAttributes(log.attributes)),
-      resourceInterner.indexOf(log.resource),
-      scopeInterner.indexOf(log.scope),
-    );
+    const encoded = encodeLine(log, bodyText, encodeAttributes(log.attributes), resourceInterner.indexOf(log.resource), scopeInterner.indexOf(log.scope));
     days.runOf(tsNs, log.serviceName).push(log, tsNs, encoded, bodyText);
   }
   const blocks: EncodedBlock[] = [];
