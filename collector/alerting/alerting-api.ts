@@ -3,7 +3,7 @@
 // (AlertingStatusSnapshot) and refuses changes with a conflict naming where to make them.
 import { MeshscopeError } from '../errors.js';
 import type { AlertingService, ApiRuleInput, ListedRule, ReloadStatus } from './alerting-service.js';
-import type { AlertStatus, GroupStatus, RuleEvaluator } from './evaluator.js';
+import { alertsOf, type AlertStatus, type GroupStatus, type RuleEvaluator } from './evaluator.js';
 import type { AlertingStatusSnapshot, AlertingStore } from './model.js';
 
 export interface AlertingApi {
@@ -50,14 +50,7 @@ export class StoredAlertingApi implements AlertingApi {
   }
 
   async alerts(): Promise<AlertStatus[]> {
-    const alerts: AlertStatus[] = [];
-    for (const group of await this.groups()) {
-      for (const status of group.rules) {
-        if (status.rule.kind !== 'alerting') continue;
-        for (const alert of status.alerts) alerts.push({ key: status.key, rule: status.rule, alert });
-      }
-    }
-    return alerts;
+    return alertsOf(await this.groups());
   }
 
   async listRules(): Promise<ListedRule[]> {

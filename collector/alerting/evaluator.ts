@@ -112,6 +112,19 @@ export interface AlertStatus {
   alert: AlertInstance;
 }
 
+/** The pending and firing alerts of the groups' alerting rules, with their rules, in group order. */
+export function alertsOf(groups: readonly GroupStatus[]): AlertStatus[] {
+  const out: AlertStatus[] = [];
+  for (const group of groups) {
+    for (const status of group.rules) {
+      const rule = status.rule;
+      if (rule.kind !== 'alerting') continue;
+      for (const alert of status.alerts) out.push({ key: status.key, rule, alert });
+    }
+  }
+  return out;
+}
+
 const realTimers: Timers = {
   setTimeout(callback, delayMs) {
     const handle = setTimeout(callback, delayMs);
@@ -220,15 +233,7 @@ export class RuleEvaluator {
 
   /** Every pending and firing alert, with its rule. */
   alerts(): AlertStatus[] {
-    const out: AlertStatus[] = [];
-    for (const group of this.groups()) {
-      for (const status of group.rules) {
-        const rule = status.rule;
-        if (rule.kind !== 'alerting') continue;
-        for (const alert of status.alerts) out.push({ key: status.key, rule, alert });
-      }
-    }
-    return out;
+    return alertsOf(this.groups());
   }
 
   /** Resolves once no iteration, state save or resolve-on-removal is in progress (for tests and shutdown). */

@@ -1,9 +1,18 @@
-// Durations in rule files (`for`, `keep_firing_for`, `interval`) and in the `parseDuration` template
-// function. The unit table is also in query-api/promql/parser.ts, whose parseDurationMs additionally takes
-// a plain number of seconds, as PromQL does.
+// Durations in rule files (`for`, `keep_firing_for`, `interval`), in the `parseDuration` template function
+// and in the rules API's answers. The unit table is also in query-api/promql/parser.ts, whose
+// parseDurationMs additionally takes a plain number of seconds, as PromQL does.
 
-const DURATION_PATTERN = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const DURATION_UNITS_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
+/** Prometheus' units, largest first: the order both the syntax and the printed form use. */
+const DURATION_UNITS: readonly [unit: string, ms: number][] = [
+  ['y', 365 * 86_400_000],
+  ['w', 7 * 86_400_000],
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
+const DURATION_PATTERN = new RegExp(`^${DURATION_UNITS.map(([unit]) => `(?:(\\d+)${unit})?`).join('')}$`);
 
 /**
  * Prometheus' duration syntax (prometheus/common model.ParseDuration): units y w d h m s ms in that order,
@@ -13,5 +22,18 @@ export function parseRuleDurationMs(text: string): number | undefined {
   if (text === '0') return 0;
   const match = text === '' ? null : DURATION_PATTERN.exec(text);
   if (!match) return undefined;
-  return DURATION_UNITS_MS.reduce((total, unitMs, i) => total + Number(match[i + 1] ?? 0) * unitMs, 0);
+  return DURATION_UNITS.reduce((total, [, unitMs], i) => total + Number(match[i + 1] ?? 0) * unitMs, 0);
+}
+
+/** Prometheus' model.Duration String(): largest units first, `0s` for zero. */
+export function formatRuleDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let text = '';
+  for (const [unit, size] of DURATION_UNITS) {
+    const count = Math.floor(rest / size);
+    if (count > 0) text += `${count}${unit}`;
+    rest -= count * size;
+  }
+  return text;
 }

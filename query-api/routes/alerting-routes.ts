@@ -8,12 +8,12 @@ import type { AlertingApi } from '../../collector/alerting/alerting-api.js';
 import type { ApiRuleInput, ListedRule } from '../../collector/alerting/alerting-service.js';
 import type { GroupStatus, RuleStatus } from '../../collector/alerting/evaluator.js';
 import type { AlertInstance } from '../../collector/alerting/model.js';
+import { GO_ZERO_TIME } from '../../collector/alerting/go-compat.js';
 import { formatGoFloat } from '../../collector/alerting/go-format.js';
+import { formatRuleDuration } from '../../collector/alerting/rule-duration.js';
 import { labelsMatch, type LabelMatcher } from '../promql/series-source.js';
 import { clientErrorOf } from './client-error.js';
 import { selectorMatchers } from './prometheus-routes.js';
-
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function alertingRoutes(api: AlertingApi): express.Router {
   const router = express.Router();
@@ -177,7 +177,7 @@ function groupFile(group: GroupStatus): string {
 }
 
 function timeJson(ms: number): string {
-  return ms === 0 ? ZERO_TIME : new Date(ms).toISOString();
+  return ms === 0 ? GO_ZERO_TIME : new Date(ms).toISOString();
 }
 
 // --- /api/alerts/rules ------------------------------------------------------------------------------
@@ -211,42 +211,19 @@ function ruleJson(listed: ListedRule) {
     ...(listed.file === undefined ? {} : { file: listed.file }),
     readOnly: listed.readOnly,
     group: listed.group,
-    interval: formatDuration(listed.intervalMs),
+    interval: formatRuleDuration(listed.intervalMs),
     ...(rule.kind === 'alerting'
       ? {
           alert: rule.name,
           expr: rule.expr,
-          for: formatDuration(rule.forMs),
-          keep_firing_for: formatDuration(rule.keepFiringForMs),
+          for: formatRuleDuration(rule.forMs),
+          keep_firing_for: formatRuleDuration(rule.keepFiringForMs),
           labels: rule.labels,
           annotations: rule.annotations,
         }
       : { record: rule.name, expr: rule.expr, labels: rule.labels }),
     ...(listed.updatedAt === undefined ? {} : { updatedAt: listed.updatedAt }),
   };
-}
-
-const DURATION_UNITS: [string, number][] = [
-  ['y', 365 * 86_400_000],
-  ['w', 7 * 86_400_000],
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1000],
-  ['ms', 1],
-];
-
-/** Prometheus' model.Duration String(): largest units first, `0s` for zero. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let text = '';
-  for (const [unit, size] of DURATION_UNITS) {
-    const count = Math.floor(rest / size);
-    if (count > 0) text += `${count}${unit}`;
-    rest -= count * size;
-  }
-  return text;
 }
 
 // --- errors -----------------------------------------------------------------------------------------

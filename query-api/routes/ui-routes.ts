@@ -29,16 +29,19 @@ export function uiRoutes(options: UiRoutesOptions = {}): Router {
   const assetsDir = path.resolve(options.assetsDir ?? DEFAULT_ASSETS_DIR);
   const indexFile = path.join(assetsDir, 'index.html');
   const router = Router();
-  router.use(
-    express.static(assetsDir, {
-      index: false,
-      fallthrough: true,
-      setHeaders: (response, filePath) => {
-        const isHashed = filePath.startsWith(path.join(assetsDir, 'assets') + path.sep);
-        response.setHeader('Cache-Control', isHashed ? IMMUTABLE : REVALIDATE);
-      },
-    }),
-  );
+  const serveAsset = express.static(assetsDir, {
+    index: false,
+    fallthrough: true,
+    setHeaders: (response, filePath) => {
+      const isHashed = filePath.startsWith(path.join(assetsDir, 'assets') + path.sep);
+      response.setHeader('Cache-Control', isHashed ? IMMUTABLE : REVALIDATE);
+    },
+  });
+  // Every request reaches this router first; API calls, probes and scrapes skip the file lookup.
+  router.use((request: Request, response: Response, next: NextFunction) => {
+    if (belongsToApi(request.path)) return next();
+    serveAsset(request, response, next);
+  });
   router.use((request: Request, response: Response, next: NextFunction) => {
     if (!servesPage(request)) return next();
     if (!existsSync(indexFile)) {
@@ -56,11 +59,15 @@ export function uiRoutes(options: UiRoutesOptions = {}): Router {
 function servesPage(request: Request): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const requestPath = request.path;
-  if (requestPath === '/api' || requestPath.startsWith('/api/') || requestPath.startsWith('/-/')) return false;
-  if (PROBES.has(requestPath)) return false;
+  if (belongsToApi(requestPath)) return false;
   if (requestPath.startsWith(HASHED_ASSETS_PREFIX)) return false; // a stale hash is a 404, not a page
   if (SHARED_WITH_API.has(requestPath)) return prefersHtml(request);
   return true;
+}
+
+/** API, lifecycle and probe paths: never a file or the page. */
+function belongsToApi(requestPath: string): boolean {
+  return requestPath === '/api' || requestPath.startsWith('/api/') || requestPath.startsWith('/-/') || PROBES.has(requestPath);
 }
 
 /** text/plain is listed first so `*\/*` and a missing Accept (curl, scrapers) do not pick HTML. */
