@@ -171,7 +171,10 @@ test('the PromQL explorer graphs span metrics per service and shows a parse erro
   const recorder = new SpanRecorder();
   for (let index = 0; index < 6; index++) recordCheckout(recorder, 'shop', Date.now() - index * 1000, index, false);
   await recorder.send(hub.otlpHttpUrl);
-  const rates = async () => (await getJson(`${hub.queryUrl}/api/v1/query?query=${encodeURIComponent(CALL_RATE)}`)).body.data.result as { value: [number, string] }[];
+  // Rates 10 s ago too: the cursor below lands a few seconds before the chart's right edge, and a series
+  // that only just got its second sample has no rate there yet.
+  const rates = async () =>
+    (await getJson(`${hub.queryUrl}/api/v1/query?query=${encodeURIComponent(CALL_RATE)}&time=${(Date.now() - 10_000) / 1000}`)).body.data.result as { value: [number, string] }[];
   await waitFor(async () => (await rates()).filter((series) => Number(series.value[1]) > 0).length === 4, 30_000, () => 'no span metrics yet');
   const watched = await openPage(browser);
   const { page } = watched;
@@ -179,6 +182,7 @@ test('the PromQL explorer graphs span metrics per service and shows a parse erro
   await page.locator('[data-testid=series-row]').first().waitFor();
   assert.equal(await page.locator('[data-testid=series-row]').count(), 4);
   assert.equal(await visibleText(page, '[data-testid=series-count]'), '4 series');
+  await page.locator('[data-testid=metrics-chart] canvas').first().waitFor(); // uPlot is loaded on first draw
   assert.equal(await page.locator('[data-testid=metrics-chart] canvas').count(), 1);
   const legend = (await page.locator('[data-testid=series-row]').allInnerTexts()).join('\n');
   for (const service of ['shop-web', 'shop-cart', 'shop-payments', 'shop-shipping']) assert.match(legend, new RegExp(`service="${service}"}\\s+0\\.\\d+\\s+0\\.\\d+`), 'last and peak rates are shown');
