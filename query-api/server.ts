@@ -64,7 +64,7 @@ const API_INDEX = {
     jaegerV3: ['/api/v3/services', '/api/v3/operations', '/api/v3/traces', '/api/v3/traces/{traceID}', '/api/v3/trace-summaries'],
     prometheus: ['/api/v1/query', '/api/v1/query_range', '/api/v1/series', '/api/v1/labels', '/api/v1/label/{name}/values', '/api/v1/metadata', '/api/v1/status/buildinfo'],
     serviceGraph: ['/api/service-graph'],
-    logs: ['/api/logs', '/api/logs/context', '/api/logs/tail', '/api/traces/{traceID}/logs'],
+    logs: ['/api/logs', '/api/logs/histogram', '/api/logs/context', '/api/logs/tail', '/api/traces/{traceID}/logs'],
     alerting: ['/api/v1/rules', '/api/v1/alerts', '/api/alerts/rules', '/api/alerts/rules/{id}', '/-/reload'],
     health: ['/ready', '/healthz', '/metrics'],
   },

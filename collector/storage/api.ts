@@ -192,6 +192,16 @@ export interface LogContextQuery {
   after: number;
 }
 
+/** A log count over time: the window cut into buckets of stepMs from its start. */
+export interface LogHistogramQuery {
+  query: LogQuery | null;
+  /** The window, as in LogSearch: start inclusive, end exclusive. */
+  startUnixNano: bigint;
+  endUnixNano: bigint;
+  /** Bucket width in milliseconds, a positive integer; the last bucket may be cut short by the window's end. */
+  stepMs: number;
+}
+
 export interface LogReader {
   /**
    * Lines in the window matching the query, in the direction's time order, up to limit. A store
@@ -207,6 +217,12 @@ export interface LogReader {
   getLogContext(query: LogContextQuery): Promise<StoredLog[]>;
   /** The trace's lines (traceId: 32 lower-case hex) in time order, the earliest `limit`. */
   getTraceLogs(traceId: string, limit: number): Promise<StoredLog[]>;
+  /**
+   * How many lines searchLogs would find in each bucket of the window with no limit: element i counts
+   * the lines whose time is in [start + i·stepMs, start + (i+1)·stepMs) and before the window's end.
+   * The array has ceil(window / stepMs) elements.
+   */
+  countLogs(query: LogHistogramQuery): Promise<number[]>;
 }
 
 // The metric read half. Its shapes are structurally identical to the PromQL engine's storage interface

@@ -9,6 +9,7 @@ import { MeshscopeError } from '../errors.js';
 import type {
   DependencyReader,
   LogContextQuery,
+  LogHistogramQuery,
   LogReader,
   LogSearch,
   LabelMatcher,
@@ -75,6 +76,7 @@ export class MemoryStorage implements Storage {
     getLogContext: async (query) => structuredClone(this.getLogContext(query)),
     getTraceLogs: async (traceId, limit) =>
       structuredClone(this.logsInTimeOrder().filter((log) => log.traceId === traceId).slice(0, Math.max(0, limit))),
+    countLogs: async (query) => this.countLogs(query),
   };
 
   readonly metrics: MetricReader = {
@@ -283,6 +285,18 @@ export class MemoryStorage implements Storage {
       .sort((a, b) => b[1] - a[1])
       .slice(0, Math.max(0, query.limit))
       .map(([traceId]) => this.readTrace(traceId, maxSpans));
+  }
+
+  private countLogs(query: LogHistogramQuery): number[] {
+    const stepNano = BigInt(query.stepMs) * 1_000_000n;
+    const window = query.endUnixNano - query.startUnixNano;
+    const counts = new Array<number>(window > 0n ? Number((window + stepNano - 1n) / stepNano) : 0).fill(0);
+    for (const log of this.logRecords.values()) {
+      const time = logTimeOf(log);
+      if (time < query.startUnixNano || time >= query.endUnixNano || !matchesLog(query.query, log)) continue;
+      counts[Number((time - query.startUnixNano) / stepNano)]! += 1;
+    }
+    return counts;
   }
 
   private searchLogs(search: LogSearch): StoredLog[] {

@@ -116,6 +116,86 @@ test('bad requests answer 400 with a message', async () => {
   }
 });
 
+interface HistogramJson {
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+  counts: number[];
+  total: number;
+}
+
+async function histogram(path: string): Promise<{ status: number; body: { data?: HistogramJson; error?: string } }> {
+  const response = await fetch(`${baseUrl}/api/logs/histogram${path}`);
+  return { status: response.status, body: (await response.json()) as { data?: HistogramJson; error?: string } };
+}
+
+const MINUTE_MS = 60_000;
+
+/** `length` buckets, zero but for the given ones. */
+function counts(length: number, nonZero: Record<number, number>): number[] {
+  return Array.from({ length }, (_, i) => nonZero[i] ?? 0);
+}
+
+test('histogram defaults to the last hour in about 60 buckets of whole seconds', async () => {
+  // Lines 3-7 are 50, 20, 10, 5 and 1 minutes old; line 7 has no event time and counts at its observed time.
+  assert.deepEqual(await histogram(''), {
+    status: 200,
+    body: {
+      data: {
+        startMs: NOW_MS - 60 * MINUTE_MS,
+        endMs: NOW_MS,
+        stepMs: MINUTE_MS,
+        counts: counts(60, { 10: 1, 40: 1, 50: 1, 55: 1, 59: 1 }),
+        total: 5,
+      },
+    },
+  });
+  const ninetySeconds = await histogram(`?start=${NOW_MS - 90_000}`);
+  assert.equal(ninetySeconds.body.data?.stepMs, 2000);
+  assert.deepEqual(ninetySeconds.body.data?.counts, counts(45, { 15: 1 }));
+  const day = await histogram(`?start=${NOW_MS - 24 * 60 * MINUTE_MS}`);
+  assert.equal(day.body.data?.stepMs, 24 * MINUTE_MS);
+  assert.equal(day.body.data?.counts.length, 60);
+  assert.equal(day.body.data?.total, 7);
+});
+
+test('histogram applies the query, a duration step and the window', async () => {
+  const payment = await histogram(`?query=payment&start=${NOW_MS - 120 * MINUTE_MS}&end=${NOW_MS}&step=30m`);
+  assert.deepEqual(payment.body.data, { startMs: NOW_MS - 120 * MINUTE_MS, endMs: NOW_MS, stepMs: 30 * MINUTE_MS, counts: [0, 1, 0, 1], total: 2 });
+  const errors = await histogram(`?query=${encodeURIComponent('severity>=error')}&start=2026-11-25T23:00:00Z&end=2026-11-26T00:30:00Z&step=1h`);
+  assert.deepEqual(errors.body.data?.counts, [1, 2]);
+});
+
+test('histogram windows take whole milliseconds; the last bucket may be short', async () => {
+  // 25 minutes in 10-minute buckets; the start, half a millisecond past a whole one, is taken down to it.
+  const startNs = BigInt(NOW_MS - 25 * MINUTE_MS) * 1_000_000n + 500_000n;
+  const { body } = await histogram(`?start=${startNs}&end=${NOW_MS}&step=${10 * MINUTE_MS}`);
+  assert.deepEqual(body.data, { startMs: NOW_MS - 25 * MINUTE_MS, endMs: NOW_MS, stepMs: 10 * MINUTE_MS, counts: [1, 1, 2], total: 4 });
+  const endNs = BigInt(NOW_MS - MINUTE_MS) * 1_000_000n + 1n;
+  const rounded = await histogram(`?start=${NOW_MS - 2 * MINUTE_MS}&end=${endNs}&step=1s`);
+  assert.equal(rounded.body.data?.endMs, NOW_MS - MINUTE_MS + 1);
+  assert.equal(rounded.body.data?.counts.length, 61);
+});
+
+test('histogram refuses bad steps, too many buckets and an empty window', async () => {
+  const hour = `start=${NOW_MS - 60 * MINUTE_MS}&end=${NOW_MS}`;
+  const cases: [string, string][] = [
+    [`?${hour}&step=0`, "invalid parameter 'step': must be a positive number of milliseconds"],
+    [`?${hour}&step=0s`, "invalid parameter 'step': must be a positive number of milliseconds"],
+    [`?${hour}&step=-1s`, "invalid parameter 'step': expected a whole number of milliseconds or a duration like 30s, 1m or 1h, got '-1s'"],
+    [`?${hour}&step=1.5s`, "invalid parameter 'step': expected a whole number of milliseconds or a duration like 30s, 1m or 1h, got '1.5s'"],
+    [
+      `?start=${NOW_MS - 11_001_000}&end=${NOW_MS}&step=1s`,
+      "invalid parameter 'step': the window holds 11001 buckets of 1000 ms, more than 11000; use a larger step",
+    ],
+    [`?start=${NOW_MS}&end=${NOW_MS}`, "invalid parameter 'start': must be before end"],
+    ['?query=(a', "query:3: expected ')' but found end of query"],
+  ];
+  for (const [path, error] of cases) assert.deepEqual(await histogram(path), { status: 400, body: { error } }, path);
+  const most = await histogram(`?start=${NOW_MS - 11_000_000}&end=${NOW_MS}&step=1000`);
+  assert.equal(most.body.data?.counts.length, 11_000);
+});
+
 test("context around a line, and a trace's lines", async () => {
   const search = await get(`/api/logs?start=0&query=${encodeURIComponent('"order placed"')}`);
   const id = search.body.data?.[0].id ?? '';

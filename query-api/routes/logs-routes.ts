@@ -1,9 +1,11 @@
-// The logs API: search, context around a line, a trace's lines, and a live tail over Server-Sent Events.
+// The logs API: search, counts over time, context around a line, a trace's lines, and a live tail over
+// Server-Sent Events.
 // Routes only validate, call the LogReader and shape JSON; every error goes to one handler as
 // `{error: message}` with the status clientErrorOf decides.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { MeshscopeError } from '../../collector/errors.js';
+import { parseRuleDurationMs } from '../../collector/alerting/rule-duration.js';
 import { isValidTraceId } from '../../collector/model/attributes.js';
 import type { LogDirection, LogReader, LogSearch, StoredLog } from '../../collector/storage/api.js';
 import { parseTimeParameter, toLogLineJson } from '../logs/log-json.js';
@@ -28,6 +30,10 @@ export const MAX_CONTEXT_LINES = 500;
 const DEFAULT_TRACE_LOG_LIMIT = 1_000;
 const DEFAULT_WINDOW_NS = 3_600_000_000_000n;
 const NS_PER_MS = 1_000_000n;
+/** Buckets of a histogram without a step: the window cut into about this many, of whole seconds. */
+const DEFAULT_HISTOGRAM_BUCKETS = 60;
+/** Most buckets a histogram may have: Prometheus' limit on points of a query_range series. */
+export const MAX_HISTOGRAM_BUCKETS = 11_000;
 /** Most lines a tail sends per poll; beyond it, lines are skipped and the client is told so. */
 const TAIL_BATCH = 1_000;
 /** A tail sees lines whose own time is at most this old (late lines older than it are not tailed). */
@@ -55,6 +61,11 @@ const searchSchema = z.object({
   limit: positiveCount(MAX_LOG_LIMIT),
   direction,
 });
+const step = parsedQueryValue(
+  (text) => parseNonNegativeInteger(text) ?? parseRuleDurationMs(text),
+  'a whole number of milliseconds or a duration like 30s, 1m or 1h',
+);
+const histogramSchema = z.object({ query: queryValue, start: time, end: time, step });
 const contextSchema = z.object({
   id: queryValue,
   before: count(MAX_CONTEXT_LINES),
@@ -69,17 +80,26 @@ export function logsRoutes(deps: LogsRoutesDeps): express.Router {
 
   router.get('/api/logs', async (request, response) => {
     const params = parseParams(searchSchema, request.query);
-    const endUnixNano = params.end ?? nowNs();
-    const startUnixNano = params.start ?? endUnixNano - DEFAULT_WINDOW_NS;
-    if (startUnixNano >= endUnixNano) throw invalidParam('start', 'must be before end');
     const lines = await deps.logs.searchLogs({
       query: parseLogQuery(params.query ?? ''),
-      startUnixNano,
-      endUnixNano,
+      ...searchWindow(params, nowNs),
       limit: params.limit ?? DEFAULT_LOG_LIMIT,
       direction: params.direction ?? 'backward',
     });
     response.json({ data: lines.map(toLogLineJson) });
+  });
+
+  router.get('/api/logs/histogram', async (request, response) => {
+    const params = parseParams(histogramSchema, request.query);
+    const { startMs, endMs, stepMs } = histogramBuckets(searchWindow(params, nowNs), params.step);
+    const counts = await deps.logs.countLogs({
+      query: parseLogQuery(params.query ?? ''),
+      startUnixNano: BigInt(startMs) * NS_PER_MS,
+      endUnixNano: BigInt(endMs) * NS_PER_MS,
+      stepMs,
+    });
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    response.json({ data: { startMs, endMs, stepMs, counts, total } });
   });
 
   router.get('/api/logs/context', async (request, response) => {
@@ -126,6 +146,44 @@ export function logsRoutes(deps: LogsRoutesDeps): express.Router {
 
   router.use(logsErrorHandler);
   return router;
+}
+
+/** The window of a search or a count: end defaults to now, start to an hour before end. */
+function searchWindow(params: { start?: bigint; end?: bigint }, nowNs: () => bigint): { startUnixNano: bigint; endUnixNano: bigint } {
+  const endUnixNano = params.end ?? nowNs();
+  const startUnixNano = params.start ?? endUnixNano - DEFAULT_WINDOW_NS;
+  if (startUnixNano >= endUnixNano) throw invalidParam('start', 'must be before end');
+  return { startUnixNano, endUnixNano };
+}
+
+/**
+ * A histogram's buckets over the window, widened to whole milliseconds (the unit buckets are reported
+ * in): the given step, or about DEFAULT_HISTOGRAM_BUCKETS buckets; at most MAX_HISTOGRAM_BUCKETS.
+ */
+function histogramBuckets(
+  window: { startUnixNano: bigint; endUnixNano: bigint },
+  step: number | undefined,
+): { startMs: number; endMs: number; stepMs: number } {
+  const startMs = floorDiv(window.startUnixNano, NS_PER_MS);
+  const endMs = -floorDiv(-window.endUnixNano, NS_PER_MS);
+  const stepMs = step ?? defaultStepMs(endMs - startMs);
+  if (stepMs <= 0 || !Number.isSafeInteger(stepMs)) throw invalidParam('step', 'must be a positive number of milliseconds');
+  const buckets = Math.ceil((endMs - startMs) / stepMs);
+  if (buckets > MAX_HISTOGRAM_BUCKETS) {
+    throw invalidParam('step', `the window holds ${buckets} buckets of ${stepMs} ms, more than ${MAX_HISTOGRAM_BUCKETS}; use a larger step`);
+  }
+  return { startMs, endMs, stepMs };
+}
+
+/** About DEFAULT_HISTOGRAM_BUCKETS buckets over the window, each a whole number of seconds. */
+function defaultStepMs(windowMs: number): number {
+  return Math.max(1, Math.ceil(windowMs / DEFAULT_HISTOGRAM_BUCKETS / 1000)) * 1000;
+}
+
+/** Division rounding toward negative infinity (times before 1970 are negative). */
+function floorDiv(dividend: bigint, divisor: bigint): number {
+  const quotient = dividend / divisor;
+  return Number(dividend % divisor < 0n ? quotient - 1n : quotient);
 }
 
 interface TailOptions {

@@ -216,7 +216,8 @@ test('graph: before and after a deploy side by side, and thresholds that change 
   const local = new Date(deployMs - new Date(deployMs).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
   await page.locator('[data-testid=deploy-time]').fill(local);
   await page.getByRole('button', { name: 'Before / after' }).click();
-  await waitForUrl(page, new RegExp(`lookback=15m&end=${deployMs + 900_000}&compare=previous`));
+  await waitForUrl(page, new RegExp(`start=${deployMs}&end=${deployMs + 900_000}&compare=previous`));
+  assert.equal(await page.locator('[data-testid=time-range]').getAttribute('data-range-kind'), 'absolute', 'the picker shows the fixed window, not "Last 15m"');
   await page.locator('[data-testid=graph-before] [data-testid=graph-node]').first().waitFor();
 
   const edgeHealth = (side: string, id: string) => page.locator(`[data-testid=${side}] [data-testid=graph-edge][data-edge-id="${id}"]`).getAttribute('data-health');
@@ -242,10 +243,177 @@ test('graph: before and after a deploy side by side, and thresholds that change 
   await waitForUrl(page, /failing=90/);
   await waitFor(async () => (await edgeHealth('graph-current', `${WEB}→${PAYMENTS}`)) === 'degraded', 5_000, () => 'payments edge not degraded under failing=90');
 
-  await page.locator('[data-testid=graph-now]').click();
-  await waitForUrl(page, /\/graph\?lookback=15m&failing=90$/);
+  // Back to live: the last 15 minutes up to now, still beside the 15 minutes before them.
+  await page.locator('[data-testid=time-range-live]').click();
+  await waitForUrl(page, /\/graph\?compare=previous&failing=90&lookback=15m$/);
+  assert.equal(await text(page, '[data-testid=time-range]'), 'Last 15m');
   await page.locator('[data-testid=graph-current] [data-testid=graph-node]').first().waitFor();
-  assert.equal(await page.locator('[data-testid=graph-before]').count(), 0);
+  assert.equal(await page.locator('[data-testid=time-range-live]').count(), 0);
+  assertNoProblems(watched);
+});
+
+interface Transform {
+  x: number;
+  y: number;
+  k: number;
+}
+
+/** The zoom layer's SVG transform, `translate(x,y) scale(k)`. */
+async function zoomTransform(page: Page): Promise<Transform> {
+  const attribute = (await page.locator('[data-testid=graph-zoom-layer]').getAttribute('transform')) ?? '';
+  const match = /^translate\((-?[\d.]+),(-?[\d.]+)\) scale\(([\d.]+)\)$/.exec(attribute);
+  assert.ok(match !== null, `transform "${attribute}"`);
+  return { x: Number(match[1]), y: Number(match[2]), k: Number(match[3]) };
+}
+
+async function waitForTransform(page: Page, changed: (transform: Transform) => boolean, what: string): Promise<Transform> {
+  let last: Transform | undefined;
+  await waitFor(async () => changed((last = await zoomTransform(page))), 5_000, () => `${what}: ${JSON.stringify(last)}`);
+  return last!;
+}
+
+async function labelCounts(page: Page): Promise<{ nodes: number; edges: number }> {
+  return {
+    nodes: await page.locator('[data-testid=graph-node] text.graph-node-name').count(),
+    edges: await page.locator('[data-testid=graph-edge-label]').count(),
+  };
+}
+
+/** A point of the viewport (relative to it) on the background: no node, edge or control under it. */
+async function backgroundPoint(page: Page): Promise<{ x: number; y: number }> {
+  const point = await page.locator('[data-testid=graph-viewport]').evaluate((viewport) => {
+    const box = viewport.getBoundingClientRect();
+    for (let y = 30; y < box.height - 30; y += 20) {
+      for (let x = 30; x < box.width - 30; x += 20) {
+        const hit = document.elementFromPoint(box.left + x, box.top + y);
+        if (hit !== null && viewport.contains(hit) && hit.closest('.graph-node, .graph-edge, .zoom-controls') === null) return { x, y };
+      }
+    }
+    return undefined;
+  });
+  assert.ok(point !== undefined, 'the graph has background to drag');
+  return point;
+}
+
+test('graph: zoom with the buttons, the wheel and the keyboard, pan by dragging, and fit again', TEST_TIMEOUT, async () => {
+  const watched = await openPage(browser);
+  const { page } = watched;
+  await page.goto(`${hub.queryUrl}/graph?lookback=15m`);
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  const fitted = await zoomTransform(page);
+  const labels = await labelCounts(page);
+  assert.deepEqual(labels, { nodes: 7, edges: 6 });
+  assert.equal(await page.locator('[data-testid=graph-zoom-fit]').getAttribute('aria-pressed'), 'true');
+
+  await page.locator('[data-testid=graph-zoom-in]').click();
+  const zoomedIn = await waitForTransform(page, (transform) => transform.k > fitted.k, 'zoom in');
+  assert.ok(Math.abs(zoomedIn.k / fitted.k - 1.25) < 0.01, `one press zooms by 1.25: ${fitted.k} → ${zoomedIn.k}`);
+  assert.deepEqual(await labelCounts(page), labels, 'labels stay in the DOM as SVG text');
+  assert.equal(await text(page, '[data-testid=graph-zoom-level]'), `${Math.round(zoomedIn.k * 100)}%`);
+  assert.equal(await page.locator('[data-testid=graph-zoom-fit]').getAttribute('aria-pressed'), 'false');
+
+  // The wheel zooms around the pointer: the drawing's point under it stays under it.
+  const viewport = (await page.locator('[data-testid=graph-viewport]').boundingBox())!;
+  const anchor = { x: viewport.width * 0.3, y: viewport.height * 0.6 };
+  await page.mouse.move(viewport.x + anchor.x, viewport.y + anchor.y);
+  await page.mouse.wheel(0, -240);
+  const wheeled = await waitForTransform(page, (transform) => transform.k > zoomedIn.k, 'wheel zoom');
+  const under = (transform: Transform) => ({ x: (anchor.x - transform.x) / transform.k, y: (anchor.y - transform.y) / transform.k });
+  assert.ok(Math.abs(under(wheeled).x - under(zoomedIn).x) < 1 && Math.abs(under(wheeled).y - under(zoomedIn).y) < 1, 'the point under the pointer stays put');
+  assert.deepEqual(await labelCounts(page), labels);
+  assert.ok((await page.locator('.graph-node-name').first().textContent())?.length, 'node names are text');
+
+  // Dragging the background pans by as much as the pointer moved.
+  const start = await backgroundPoint(page);
+  await page.mouse.move(viewport.x + start.x, viewport.y + start.y);
+  await page.mouse.down();
+  await page.mouse.move(viewport.x + start.x + 90, viewport.y + start.y + 40, { steps: 6 });
+  await page.mouse.up();
+  const panned = await waitForTransform(page, (transform) => transform.x !== wheeled.x, 'pan');
+  assert.ok(Math.abs(panned.x - wheeled.x - 90) < 0.5 && Math.abs(panned.y - wheeled.y - 40) < 0.5, `panned by (90, 40): ${JSON.stringify(wheeled)} → ${JSON.stringify(panned)}`);
+  assert.equal(panned.k, wheeled.k);
+  assert.equal(await page.locator('[data-testid=details-title]').count(), 0, 'a drag selects nothing');
+  await screenshot(page, 'graph-zoomed');
+
+  // Keyboard while the graph has focus: - zooms out, 0 fits.
+  await page.locator('[data-testid=graph-viewport]').focus();
+  await page.keyboard.press('-');
+  await waitForTransform(page, (transform) => transform.k < panned.k, 'zoom out with -');
+  await page.keyboard.press('0');
+  await waitForTransform(page, (transform) => transform.k === fitted.k && transform.x === fitted.x && transform.y === fitted.y, 'fit with 0');
+  await page.keyboard.press('+');
+  await waitForTransform(page, (transform) => transform.k > fitted.k, 'zoom in with +');
+  await page.locator('[data-testid=graph-zoom-fit]').click();
+  assert.deepEqual(await waitForTransform(page, (transform) => transform.k === fitted.k, 'fit button'), fitted, 'fit restores the first view');
+  // The zoom has limits.
+  for (let press = 0; press < 12; press++) await page.locator('[data-testid=graph-zoom-out]').click({ force: true });
+  const smallest = await zoomTransform(page);
+  assert.ok(Math.abs(smallest.k - Math.min(0.25, fitted.k)) < 1e-3, `zoomed out to ${smallest.k}, no further than a quarter`);
+  assert.equal(await page.locator('[data-testid=graph-zoom-out]').isDisabled(), true);
+  assert.deepEqual(await labelCounts(page), labels);
+  assertNoProblems(watched);
+});
+
+test('time range: a relative range has no end and follows now; an absolute one shows its dates and survives reload and back', TEST_TIMEOUT, async () => {
+  const watched = await openPage(browser);
+  const { page } = watched;
+  await page.goto(`${hub.queryUrl}/graph?lookback=1h`);
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  await page.locator('[data-testid=time-range]').click();
+  await page.getByRole('button', { name: 'Last 15m', exact: true }).click();
+  await waitForUrl(page, /\/graph\?lookback=15m$/);
+  await page.reload();
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  assert.equal(new URL(page.url()).searchParams.has('end'), false);
+  assert.equal(await text(page, '[data-testid=time-range]'), 'Last 15m');
+  assert.equal(await page.locator('[data-testid=time-range-live]').count(), 0);
+  // The window follows now: refreshing moves its end to the present.
+  const windowEnd = async () => (await text(page, '[data-testid=graph-window]')).split('→')[1]!.trim();
+  const firstEnd = await windowEnd();
+  await page.waitForTimeout(1_100);
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await waitFor(async () => (await windowEnd()) !== firstEnd, 5_000, () => `the window still ends at ${firstEnd}`);
+
+  // An absolute range, typed in local time: the label shows its dates.
+  const from = new Date(deployMs - 10 * MINUTE_MS);
+  const to = new Date(deployMs + 5 * MINUTE_MS);
+  const local = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+  const clock = (date: Date) => `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  const day = (date: Date) => `${date.getDate()} ${'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')[date.getMonth()]}`;
+  const expected = from.toDateString() === to.toDateString() ? `${day(from)} ${clock(from)} → ${clock(to)}` : `${day(from)} ${clock(from)} → ${day(to)} ${clock(to)}`;
+  await page.locator('[data-testid=time-range]').click();
+  await page.getByLabel('From', { exact: true }).fill(local(from));
+  await page.getByLabel('To', { exact: true }).fill(local(to));
+  await page.getByRole('button', { name: 'Apply range', exact: true }).click();
+  await waitForUrl(page, new RegExp(`/graph\\?start=${from.getTime()}&end=${to.getTime()}$`));
+  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+  assert.equal(await page.locator('[data-testid=time-range]').getAttribute('data-range-kind'), 'absolute');
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  await screenshot(page, 'graph-absolute-range');
+
+  await page.reload();
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  assert.equal(await text(page, '[data-testid=time-range]'), expected, 'the absolute range survives reload');
+  // Every page with the picker keeps it: the navigation carries it along.
+  await page.getByRole('link', { name: 'Logs', exact: true }).click();
+  await waitForUrl(page, new RegExp(`/logs\\?start=${from.getTime()}&end=${to.getTime()}$`));
+  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+  await page.goBack();
+  await waitForUrl(page, new RegExp(`/graph\\?start=${from.getTime()}&end=${to.getTime()}$`));
+  await page.goBack();
+  await waitForUrl(page, /\/graph\?lookback=15m$/);
+  assert.equal(await text(page, '[data-testid=time-range]'), 'Last 15m', 'back returns to the relative range');
+  await page.goForward();
+  await waitForUrl(page, /start=\d+&end=\d+$/);
+  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+
+  // An old link with a lookback and a fixed end is shown as the window it names, and "Live" leaves it.
+  await page.goto(`${hub.queryUrl}/graph?lookback=15m&end=${deployMs + 5 * MINUTE_MS}`);
+  await page.locator('[data-testid=graph-node]').first().waitFor();
+  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+  await page.locator('[data-testid=time-range-live]').click();
+  await waitForUrl(page, /\/graph\?lookback=15m$/);
+  assert.equal(await text(page, '[data-testid=time-range]'), 'Last 15m');
   assertNoProblems(watched);
 });
 

@@ -4,7 +4,7 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { exportSpans } from '../e2e/sdk-fixtures.js';
 
@@ -117,6 +117,27 @@ export async function sendTraceLogs(otlpHttpUrl: string, service: string, lines:
     const inSpan = trace.setSpanContext(context.active(), { traceId: line.traceId, spanId: line.spanId, traceFlags: 1 });
     logger.emit({ severityNumber: severities[line.severity], severityText: line.severity, body: line.body, timestamp: line.timeMs, context: inSpan });
   }
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
+export interface SeededLine {
+  body: string;
+  severity: 'INFO' | 'WARN' | 'ERROR';
+  timeMs: number;
+}
+
+/** Many lines, batched by the SDK's BatchLogRecordProcessor as a busy service sends them. */
+export async function sendBulkLogs(otlpHttpUrl: string, service: string, lines: readonly SeededLine[]): Promise<void> {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': service, 'host.name': `${service}-1` }),
+    processors: [
+      new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpHttpUrl}/v1/logs` }), maxExportBatchSize: 1_000, maxQueueSize: lines.length + 1, scheduledDelayMillis: 100 }),
+    ],
+  });
+  const logger = provider.getLogger('meshscope-browser-test');
+  const severities = { INFO: SeverityNumber.INFO, WARN: SeverityNumber.WARN, ERROR: SeverityNumber.ERROR };
+  for (const line of lines) logger.emit({ severityNumber: severities[line.severity], severityText: line.severity, body: line.body, timestamp: line.timeMs });
   await provider.forceFlush();
   await provider.shutdown();
 }

@@ -51,6 +51,26 @@ export function elasticsearchRequired(): boolean {
   return process.env.CI === 'true' || process.env.MESHSCOPE_REQUIRE_ELASTICSEARCH === '1';
 }
 
+/**
+ * The `skip` option of a test file needing Elasticsearch: false where it can run or is required, else the
+ * reason, printed once so a skipped run says why. Such a file starts its node with
+ * startElasticsearchForTests().
+ */
+export function elasticsearchTestSkip(): string | false {
+  const unavailable = elasticsearchUnavailableReason();
+  if (unavailable === undefined || elasticsearchRequired()) return false;
+  const reason = `Elasticsearch tests skipped: ${unavailable}`;
+  console.log(reason);
+  return reason;
+}
+
+/** startElasticsearch(), failing with the reason where Elasticsearch is required but cannot run. */
+export async function startElasticsearchForTests(): Promise<RunningElasticsearch> {
+  const unavailable = elasticsearchUnavailableReason();
+  if (unavailable !== undefined) throw new Error(`Elasticsearch is required here (CI) but ${unavailable}`);
+  return startElasticsearch();
+}
+
 export async function startElasticsearch(options: ElasticsearchOptions = {}): Promise<RunningElasticsearch> {
   const classpath = await buildRunner();
   const temporaryHome = options.home === undefined;

@@ -6,19 +6,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@elastic/elasticsearch';
-import { elasticsearchRequired, elasticsearchUnavailableReason, startElasticsearch, type RunningElasticsearch } from './es-harness.js';
+import { elasticsearchTestSkip, startElasticsearchForTests, type RunningElasticsearch } from './es-harness.js';
 
-const unavailable = elasticsearchUnavailableReason();
-const skip = unavailable !== undefined && !elasticsearchRequired() ? `Elasticsearch tests skipped: ${unavailable}` : false;
-if (skip) console.log(skip);
+const skip = elasticsearchTestSkip();
 
 let elasticsearch: RunningElasticsearch | undefined;
 let client: Client;
 
 before(async () => {
   if (skip) return;
-  if (unavailable) throw new Error(`Elasticsearch is required here (CI) but ${unavailable}`);
-  elasticsearch = await startElasticsearch();
+  elasticsearch = await startElasticsearchForTests();
   client = new Client({ node: elasticsearch.url });
 });
 

@@ -1,5 +1,5 @@
 // LogReader cases over the shared fixture's fifteen lines (fixtures.ts names them by number).
-import type { LogQuery, LogSearch, SeverityOperator, Storage, StoredLog } from '../../collector/storage/api.js';
+import type { LogHistogramQuery, LogQuery, LogSearch, SeverityOperator, Storage, StoredLog } from '../../collector/storage/api.js';
 import { contractCase, type ContractCase } from './contract-case.js';
 import {
   DAY1_MS,
@@ -9,6 +9,7 @@ import {
   LINE_KEY,
   lineNumberOf,
   LOG_LINE_COUNT,
+  MINUTE_MS,
   NO_EVENT_TIME_LINE_OBSERVED_MS,
   nsAt,
   SPAN,
@@ -55,6 +56,26 @@ const severity = (op: SeverityOperator, level: string): LogQuery => ({ type: 'se
 const and = (...children: LogQuery[]): LogQuery => ({ type: 'and', children });
 const or = (...children: LogQuery[]): LogQuery => ({ type: 'or', children });
 const not = (child: LogQuery): LogQuery => ({ type: 'not', child });
+
+/**
+ * countLogs over ten minutes either side of DAY2's midnight in one-minute buckets unless overridden: the
+ * fixture's lines fall in buckets 0 (lines 1-6), 5 (7-9), 9 (10, by its observed time), 10 (11, 12) and
+ * 18 (13-15).
+ */
+function countCase(name: string, overrides: Partial<LogHistogramQuery>, expected: number[]): ContractCase {
+  return contractCase({
+    name: `countLogs: ${name}`,
+    needs: 'logs',
+    query: (storage) =>
+      storage.logs.countLogs({ query: null, startUnixNano: nsAt(-10 * MINUTE_MS), endUnixNano: nsAt(10 * MINUTE_MS), stepMs: MINUTE_MS, ...overrides }),
+    expected,
+  });
+}
+
+/** `length` buckets, zero but for the given ones. */
+function buckets(length: number, counts: Record<number, number>): number[] {
+  return Array.from({ length }, (_, i) => counts[i] ?? 0);
+}
 
 /** The id the store gave fixture line n. */
 async function idOfLine(storage: Storage, line: number): Promise<string> {
@@ -243,4 +264,35 @@ export const LOG_CASES: ContractCase[] = [
   traceLogsCase('an unknown trace', UNKNOWN_TRACE_ID, 10, []),
   // The query language never produces an empty `or`, but a direct LogReader caller may: it matches nothing.
   queryCase('an empty or', or(), []),
+
+  countCase('every line, across midnight', {}, buckets(20, { 0: 6, 5: 3, 9: 1, 10: 2, 18: 3 })),
+  countCase('a word', { query: text('payment') }, buckets(20, { 0: 1 })),
+  countCase('a phrase', { query: text('checkout complete') }, buckets(20, { 18: 2 })),
+  countCase('a prefix', { query: text('check', true) }, buckets(20, { 0: 1, 10: 1, 18: 3 })),
+  countCase('a map body', { query: text('select from orders') }, buckets(20, { 0: 1 })),
+  countCase('service', { query: field('service', 'frontend') }, buckets(20, { 0: 3, 9: 1, 10: 1, 18: 3 })),
+  countCase('service prefix', { query: field('service', 'AU', true) }, buckets(20, { 5: 3 })),
+  countCase('an unknown service', { query: field('service', 'nope') }, buckets(20, {})),
+  countCase('a record attribute', { query: field('order.id', 'ord-1042') }, buckets(20, { 0: 1 })),
+  countCase('a resource attribute', { query: field('service.instance.id', 'fe-2') }, buckets(20, { 0: 1, 18: 1 })),
+  countCase('trace_id', { query: field('trace_id', TRACE.midnight) }, buckets(20, { 9: 1, 10: 1 })),
+  countCase('severity >= warn', { query: severity('>=', 'warn') }, buckets(20, { 0: 3, 5: 2, 18: 2 })),
+  countCase('severity = error: the range or the text', { query: severity('=', 'error') }, buckets(20, { 0: 1, 5: 1, 18: 1 })),
+  countCase('not and severity', { query: and(field('service', 'frontend'), not(severity('>=', 'warn'))) }, buckets(20, { 0: 2, 9: 1, 10: 1, 18: 1 })),
+  countCase('or', { query: or(text('payment'), text('heap')) }, buckets(20, { 0: 2 })),
+  countCase('not alone', { query: not(field('service', 'frontend')) }, buckets(20, { 0: 3, 5: 3, 10: 1 })),
+  countCase('an empty or', { query: or() }, buckets(20, {})),
+  countCase('a line exactly at the start counts, one exactly at the end does not', { startUnixNano: nsAt(0), endUnixNano: nsAt(L) }, buckets(8, { 0: 2 })),
+  // Lines 13 and 14 lie one nanosecond before a bucket edge, line 15 a millisecond after it: a store
+  // rounding times through doubles (256 ns apart today) would move them.
+  countCase(
+    'a bucket edge one nanosecond after a line',
+    { startUnixNano: nsAt(L - 5 * MINUTE_MS, 1n), endUnixNano: nsAt(L + 5 * MINUTE_MS, 1n) },
+    buckets(10, { 4: 2, 5: 1 }),
+  ),
+  countCase('a window of one nanosecond', { startUnixNano: nsAt(TIED_LINES_MS), endUnixNano: nsAt(TIED_LINES_MS) + 1n }, [3]),
+  // 13 minutes in 7-minute buckets: the last bucket is cut short by the window's end, just after line 15.
+  countCase('a step that does not divide the window', { startUnixNano: nsAt(-5 * MINUTE_MS), endUnixNano: nsAt(L + 2), stepMs: 7 * MINUTE_MS }, [6, 3]),
+  countCase('a window with no lines', { startUnixNano: nsAt(L + 2), endUnixNano: nsAt(L + 60 * MINUTE_MS) }, buckets(60, {})),
+  countCase('an empty window', { startUnixNano: nsAt(0), endUnixNano: nsAt(0) }, []),
 ];

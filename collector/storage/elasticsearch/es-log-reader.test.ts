@@ -6,22 +6,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@elastic/elasticsearch';
 import type { LogRecord } from '../../model/model.js';
-import type { LogQuery, LogSearch, StoredLog } from '../api.js';
+import type { LogHistogramQuery, LogQuery, LogSearch, StoredLog } from '../api.js';
 import { matchesLog } from '../log-match.js';
 import { MemoryStorage } from '../memory-store.js';
-import {
-  elasticsearchRequired,
-  elasticsearchUnavailableReason,
-  startElasticsearch,
-  type RunningElasticsearch,
-} from '../../../test/elasticsearch/es-harness.js';
+import { elasticsearchTestSkip, startElasticsearchForTests, type RunningElasticsearch } from '../../../test/elasticsearch/es-harness.js';
 import { openElasticsearchStorage, type ElasticsearchStorage } from './es-storage.js';
 import { logPrefilter } from './log-query-dsl.js';
 import type { LogDocument } from './log-document.js';
 
-const unavailable = elasticsearchUnavailableReason();
-const skip = unavailable !== undefined && !elasticsearchRequired() ? `Elasticsearch tests skipped: ${unavailable}` : false;
-if (skip) console.log(skip);
+const skip = elasticsearchTestSkip();
 
 let elasticsearch: RunningElasticsearch | undefined;
 let admin: Client;
@@ -72,8 +65,7 @@ const LINES = BODIES.flatMap((body, i) => [line(2 * i, body), line(2 * i + 1, bo
 
 before(async () => {
   if (skip) return;
-  if (unavailable) throw new Error(`Elasticsearch is required here (CI) but ${unavailable}`);
-  elasticsearch = await startElasticsearch();
+  elasticsearch = await startElasticsearchForTests();
   admin = new Client({ node: elasticsearch.url });
   es = await openEs();
   const batch = { spans: [], logs: LINES, samples: [], metricMetadata: [], edges: [] };
@@ -158,6 +150,26 @@ test('a prefilter alone never drops a matching line, and an exact one keeps no o
   }
 });
 
+/** Windows whose bucket edges fall between lines a nanosecond apart, and one single bucket. */
+const COUNT_WINDOWS: Omit<LogHistogramQuery, 'query'>[] = [
+  { startUnixNano: DAY_NS + 1n, endUnixNano: DAY_NS + 10_000_000n, stepMs: 1 },
+  { startUnixNano: DAY_NS, endUnixNano: DAY_NS + 60_000_000_000n, stepMs: 3 },
+  { startUnixNano: DAY_NS - 3_600_000_000_000n, endUnixNano: DAY_NS + 3_600_000_000_000n + 1n, stepMs: 3_600_000 },
+  { startUnixNano: DAY_NS - 86_400_000_000_000n, endUnixNano: DAY_NS + 86_400_000_000_000n, stepMs: 2 * 86_400_000 },
+];
+
+test('countLogs answers as matchesLog does, exact or not, to the nanosecond at bucket edges', { skip }, async () => {
+  for (const query of [null, ...QUERIES]) {
+    for (const window of COUNT_WINDOWS) {
+      const expected = await memory.logs.countLogs({ query, ...window });
+      assert.deepEqual(await es.logs.countLogs({ query, ...window }), expected, `${JSON.stringify(query)} ${window.stepMs} ms`);
+    }
+  }
+  // Lines 2j and 2j + 1 are a nanosecond apart, at j ms: an edge 1 ns after j ms splits every pair.
+  const split = await es.logs.countLogs({ query: null, ...COUNT_WINDOWS[0] });
+  assert.deepEqual(split, [2, 2, 2, 2, 2, 2, 2, 2, 1, 0]);
+});
+
 test('windows and observedAfter are exact to the nanosecond', { skip }, async () => {
   const second = LINES[1];
   const window = search(null, { startUnixNano: second.timeUnixNano, endUnixNano: second.timeUnixNano + 1n });
@@ -179,6 +191,8 @@ test('paging: an inexact prefilter over many pages still returns the first `limi
     const backward = await store.logs.searchLogs(search(query, { limit: 5, direction: 'backward' }));
     assert.deepEqual(backward.map((log) => log.attributes[0].value.value), [2490, 2480, 2470, 2460, 2450]);
     assert.equal((await store.logs.getTraceLogs('abcd'.repeat(8), 1_500)).length, 625);
+    // Counted over three pages of candidates: the 250 matches are 5 ms apart from the day's start.
+    assert.deepEqual(await store.logs.countLogs({ query, startUnixNano: DAY_NS, endUnixNano: DAY_NS + 1_500_000_000n, stepMs: 500 }), [100, 100, 50]);
   } finally {
     await store.shutdown();
   }

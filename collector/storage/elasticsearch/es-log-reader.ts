@@ -2,15 +2,26 @@
 // (log-query-dsl.ts) to `<prefix>-logs-*` (can_match skips the days outside the window), pages through the
 // candidates with search_after in the direction's order of (time_ns, seq), and keeps those matchesLog
 // accepts, until `limit` lines or the window is exhausted. When the prefilter is exact every candidate
-// matches, so a page is sized to what is still missing.
+// matches, so a page is sized to what is still missing. A count (es-log-count.ts) lets Elasticsearch
+// aggregate an exact prefilter's hits, and otherwise pages through the candidates likewise, to the end.
 //
 // search_after takes the sort values from _source (decimal text), not from the hit's `sort`, which the
 // JSON parser would round: nanoseconds do not fit a double.
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
-import type { LogContextQuery, LogReader, LogSearch, StoredLog } from '../api.js';
+import type { LogContextQuery, LogHistogramQuery, LogReader, LogSearch, StoredLog } from '../api.js';
 import { matchesLog } from '../log-match.js';
 import { transportError } from './bulk-writer.js';
+import {
+  bucketOf,
+  countedRecord,
+  countedSourceFields,
+  countsOfBuckets,
+  emptyCounts,
+  histogramAggregation,
+  type CountedDocument,
+  type HistogramBucket,
+} from './es-log-count.js';
 import type { IndexNames } from './index-templates.js';
 import { dayOfLogId, fromLogDocument, type LogDocument } from './log-document.js';
 import { logPrefilter } from './log-query-dsl.js';
@@ -54,6 +65,48 @@ export class ElasticsearchLogReader implements LogReader {
     return found;
   }
 
+  async countLogs(histogram: LogHistogramQuery): Promise<number[]> {
+    const counts = emptyCounts(histogram);
+    if (counts.length === 0) return counts;
+    const prefilter = logPrefilter(histogram.query);
+    const window: Query = { range: { time_ns: { gte: histogram.startUnixNano.toString(), lt: histogram.endUnixNano.toString() } } };
+    const query: Query = { bool: { filter: [window, prefilter.query] } };
+    return prefilter.exact ? this.countHits(histogram, query, counts.length) : this.countMatching(histogram, query, counts);
+  }
+
+  /** Lets Elasticsearch count the hits of an exact prefilter: in all for one bucket, else per bucket. */
+  private async countHits(histogram: LogHistogramQuery, query: Query, buckets: number): Promise<number[]> {
+    try {
+      if (buckets === 1) return [(await this.client.count({ index: this.names.pattern('logs'), ...ANY_INDEX, query })).count];
+      const response = await this.client.search({
+        index: this.names.pattern('logs'),
+        ...ANY_INDEX,
+        query,
+        size: 0,
+        track_total_hits: false,
+        aggs: { buckets: histogramAggregation(histogram) },
+      });
+      const aggregate = response.aggregations?.buckets as { buckets: HistogramBucket[] } | undefined;
+      return countsOfBuckets(histogram, aggregate?.buckets ?? []);
+    } catch (error) {
+      throw transportError(error);
+    }
+  }
+
+  /** Counts the candidates matchesLog accepts, paging in time order and fetching only what it reads. */
+  private async countMatching(histogram: LogHistogramQuery, query: Query, counts: number[]): Promise<number[]> {
+    const fields = countedSourceFields(histogram.query);
+    let after: CountedDocument | undefined;
+    for (;;) {
+      const page = await this.page<CountedDocument>(query, 'asc', MAX_PAGE_SIZE, after, fields);
+      for (const document of page) {
+        if (matchesLog(histogram.query, countedRecord(document))) counts[bucketOf(histogram, BigInt(document.time_ns))] += 1;
+      }
+      if (page.length < MAX_PAGE_SIZE) return counts;
+      after = page[page.length - 1];
+    }
+  }
+
   async getLogContext(query: LogContextQuery): Promise<StoredLog[]> {
     const center = await this.readById(query.id);
     if (center === undefined) return [];
@@ -78,13 +131,23 @@ export class ElasticsearchLogReader implements LogReader {
     return found;
   }
 
-  /** One page of documents in (time_ns, seq) order, strictly after `after` in that order. */
-  private async page(query: Query, order: Order, size: number, after: LogDocument | undefined): Promise<LogDocument[]> {
+  /**
+   * One page of documents in (time_ns, seq) order, strictly after `after` in that order; with `fields`,
+   * only those of each document's source.
+   */
+  private async page<Document extends Pick<LogDocument, 'time_ns' | 'seq'> = LogDocument>(
+    query: Query,
+    order: Order,
+    size: number,
+    after: Document | undefined,
+    fields?: string[],
+  ): Promise<Document[]> {
     try {
-      const response = await this.client.search<LogDocument>({
+      const response = await this.client.search<Document>({
         index: this.names.pattern('logs'),
         ...ANY_INDEX,
         query,
+        ...(fields === undefined ? {} : { _source: fields }),
         sort: [{ time_ns: order }, { seq: order }],
         size,
         track_total_hits: false,

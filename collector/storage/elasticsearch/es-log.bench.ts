@@ -3,53 +3,14 @@
 // as concurrent receivers would have, then search latencies for typical LogQL-like queries.
 // Run: npx tsc -p tsconfig.json && node dist/collector/storage/elasticsearch/es-log.bench.js [lines] [batches in flight]
 import { performance } from 'node:perf_hooks';
-import type { LogRecord } from '../../model/model.js';
 import type { LogQuery, LogSearch } from '../api.js';
 import { startElasticsearch } from '../../../test/elasticsearch/es-harness.js';
+import { benchLogLine } from './bench-log-lines.js';
 import { openElasticsearchStorage } from './es-storage.js';
 
 const TOTAL_LINES = Number(process.argv[2] ?? 100_000);
 const BATCH_SIZE = 500;
 const IN_FLIGHT = Number(process.argv[3] ?? 20);
-const SERVICES = ['frontend', 'cart', 'checkout', 'payment', 'shipping'];
-const MESSAGES = [
-  'GET /api/cart 200 in 12 ms',
-  'payment declined: card expired for order ord-{n}',
-  'cache miss for key user:{n}',
-  'retrying request to inventory-service attempt {n}',
-  'checkout-complete order ord-{n} total 42.50 EUR',
-];
-
-function makeLine(i: number, startNs: bigint): LogRecord {
-  const service = SERVICES[i % SERVICES.length];
-  const timeUnixNano = startNs + BigInt(Math.floor((i / TOTAL_LINES) * 3_600_000)) * 1_000_000n;
-  return {
-    timeUnixNano,
-    observedTimeUnixNano: timeUnixNano + 2_000_000n,
-    severityNumber: [9, 9, 9, 13, 17][i % 5],
-    severityText: ['INFO', 'INFO', 'INFO', 'WARN', 'ERROR'][i % 5],
-    body: { type: 'string', value: MESSAGES[(i * 7) % MESSAGES.length].replace('{n}', String(i % 5000)) },
-    attributes: [
-      { key: 'http.route', value: { type: 'string', value: `/api/${service}` } },
-      { key: 'user.id', value: { type: 'string', value: `user-${i % 1000}` } },
-    ],
-    droppedAttributesCount: 0,
-    flags: 1,
-    traceId: (i % 50_000).toString(16).padStart(32, '0'),
-    spanId: i.toString(16).padStart(16, '0'),
-    eventName: '',
-    serviceName: service,
-    resource: {
-      attributes: [
-        { key: 'service.name', value: { type: 'string', value: service } },
-        { key: 'service.instance.id', value: { type: 'string', value: `${service}-${i % 3}` } },
-      ],
-      droppedAttributesCount: 0,
-    },
-    scope: { name: 'bench', version: '1', attributes: [] },
-  };
-}
-
 async function main(): Promise<void> {
   const node = process.env.MESHSCOPE_ES_URL === undefined ? await startElasticsearch() : undefined;
   const url = process.env.MESHSCOPE_ES_URL ?? node!.url;
@@ -57,7 +18,7 @@ async function main(): Promise<void> {
   await storage.start();
   try {
     const startNs = BigInt(Date.now() - 3_600_000) * 1_000_000n;
-    const lines = Array.from({ length: TOTAL_LINES }, (_, i) => makeLine(i, startNs));
+    const lines = Array.from({ length: TOTAL_LINES }, (_, i) => benchLogLine(i, startNs, TOTAL_LINES));
     const started = performance.now();
     const inFlight = new Set<Promise<void>>();
     for (let i = 0; i < lines.length; i += BATCH_SIZE) {

@@ -22,7 +22,10 @@ type Query = estypes.QueryDslQueryContainer;
 
 export interface Prefilter {
   query: Query;
-  /** True when the query matches exactly the lines the LogQuery matches (no more). */
+  /**
+   * True when the query matches exactly the lines the LogQuery matches (no more): a search then sizes
+   * pages to what it still needs, and a count lets Elasticsearch count the hits without reading them.
+   */
   exact: boolean;
 }
 

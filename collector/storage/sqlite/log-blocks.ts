@@ -34,6 +34,9 @@ type BlockLine = StoredLine<number | [AttributeValue | null, number]>;
 /** A block line with its body decoded. */
 export type DecodedLine = StoredLine<AttributeValue | null>;
 
+/** A block line as parsed, its body field not yet resolved against the bodies column. */
+export type ParsedLine = StoredLine<unknown>;
+
 type StoredLine<Body> = [
   time: string,
   observed: string,
@@ -95,6 +98,16 @@ export function encodeLine(log: LineFields & Pick<LogRecord, 'body'>, bodyText: 
 export function encodeBody(body: AttributeValue | null, bodyText: string): string {
   if (body !== null && body.type === 'string') return String(bodyText.length);
   return `[${JSON.stringify(body)},${bodyText.length}]`;
+}
+
+/** A block's lines without their bodies, for readers that need none of them. */
+export function parseBlockLines(linesJson: string): ParsedLine[] {
+  return JSON.parse(linesJson) as ParsedLine[];
+}
+
+/** A line's time: its event time, or its observed time when it has none (log-match.ts logTimeOf). */
+export function lineTimeNs(line: ParsedLine): bigint {
+  return BigInt(line[0] === '0' ? line[1] : line[0]);
 }
 
 /** A block's lines with their bodies, from its lines and bodies columns. */
@@ -274,6 +287,26 @@ export function severityMaskOf(op: string, level: string): number | undefined {
   for (let n = 1; n <= MAX_SEVERITY_NUMBER; n++) if (numberSatisfies(op, n, range)) mask += 2 ** n;
   if (op === '=') return mask + 2 ** TEXT_LEVEL_BIT.get(level.toLowerCase())!;
   return mask + 1;
+}
+
+/** Whether all, none or some lines of a block may match a severity node, by the block's mask alone. */
+export type BlockVerdict = 'all' | 'none' | 'some';
+
+/** The mask bits of severity numbers 0-24 (bit 0: no number, or one outside the OTLP range). */
+const NUMBER_BITS = 2 ** (MAX_SEVERITY_NUMBER + 1) - 1;
+
+/**
+ * What a block's severity mask says of a severity node (log-match.ts matchesSeverity). Each line sets
+ * exactly one number bit, so when every number bit of the mask is a number that satisfies the node,
+ * every line matches; bit 0 decides nothing (a comparison then falls back to the text).
+ */
+export function blockSeverityVerdict(op: string, level: string, blockMask: number): BlockVerdict {
+  const required = severityMaskOf(op, level);
+  // An unknown level: '=' compares the text, which the mask holds only for known levels; comparisons fail.
+  if (required === undefined) return op === '=' ? 'some' : 'none';
+  if ((blockMask & required) === 0) return 'none';
+  const satisfying = required & NUMBER_BITS & ~1;
+  return (blockMask & NUMBER_BITS & ~satisfying) === 0 ? 'all' : 'some';
 }
 
 function numberSatisfies(op: string, n: number, range: { min: number; max: number }): boolean {

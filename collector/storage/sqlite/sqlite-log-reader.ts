@@ -3,12 +3,13 @@
 // line oldest first), skipping blocks that cannot hold a match by what SQL decides cheaply (the word index
 // for required words, service, trace id, severity, observed time). Blocks overlap in time, so matching
 // lines wait in a pending list until no block still to come can hold a line before them; matchesLog
-// decides each line exactly, and the walk stops once the limit is filled.
+// decides each line exactly, and the walk stops once the limit is filled. A count (countLogs) lists the
+// same blocks, without an order or a limit, and reads of each only what its query needs (log-count.ts).
 import type Database from 'better-sqlite3';
 import { inSnapshot } from './snapshot.js';
 import type { InstrumentationScope, Resource } from '../../model/model.js';
 import { findStringAttribute, isValidTraceId } from '../../model/attributes.js';
-import type { LogContextQuery, LogQuery, LogReader, LogSearch, StoredLog } from '../api.js';
+import type { LogContextQuery, LogHistogramQuery, LogQuery, LogReader, LogSearch, StoredLog } from '../api.js';
 import { logBodyText, matchesLog, wordsOf } from '../log-match.js';
 import { decodeAttributes, hexToBuffer } from './codec.js';
 import {
@@ -16,10 +17,12 @@ import {
   blockWordsExpressionOf,
   decodeBlockLines,
   lineIdOf,
+  lineTimeNs,
   MAX_BLOCK_SPAN_NS,
   severityMaskOf,
   type DecodedLine,
 } from './log-blocks.js';
+import { countBlock, LogBuckets, wordsPattern, type BlockColumns } from './log-count.js';
 import { logTablesOf } from './log-schema.js';
 
 const MAX_CACHE_ENTRIES = 50_000;
@@ -36,12 +39,18 @@ const ID_PATTERN = /^(\d{8}):(\d{1,16})$/;
  */
 const MAX_DIRECT_BLOCKS = 2_000;
 
-/** A block as the walk lists it (its lines are read only when it is reached). */
+/** A block as a walk or a count lists it (its lines are read only when it is reached). */
 interface BlockRef {
   id: bigint;
   min_ts: bigint;
   max_ts: bigint;
+  service_id: bigint;
+  severity_mask: bigint;
+  line_count: bigint;
 }
+
+/** The columns of a BlockRef: all stored before the lines, so SQLite reads them without the lines' pages. */
+const BLOCK_REF_COLUMNS = 'id, min_ts, max_ts, service_id, severity_mask, line_count';
 
 /** What narrows the blocks a walk reads; every condition is implied by what the walk accepts. */
 interface BlockFilter {
@@ -63,12 +72,16 @@ interface BlockFilter {
   impossible: boolean;
 }
 
-/** One time-ordered read: lines with time in [startNs, endNs) that `accept` keeps, up to limit. */
-interface Walk {
+/** The blocks of a window that the filter leaves, in the order's time order. */
+interface BlockScan {
   startNs: bigint;
   endNs: bigint;
   order: 'ASC' | 'DESC';
   filter: BlockFilter;
+}
+
+/** One time-ordered read: lines with time in [startNs, endNs) that `accept` keeps, up to limit. */
+interface Walk extends BlockScan {
   limit: number;
   accept: (line: Candidate) => boolean;
 }
@@ -122,6 +135,44 @@ export class SqliteLogReader implements LogReader {
       accept: ({ log }) =>
         (observedAfter === undefined || log.observedTimeUnixNano > observedAfter) && matchesLog(search.query, log),
     });
+  }
+
+  async countLogs(query: LogHistogramQuery): Promise<number[]> {
+    return inSnapshot(this.db, () => this.countLogsInSnapshot(query));
+  }
+
+  private countLogsInSnapshot(histogram: LogHistogramQuery): number[] {
+    const buckets = new LogBuckets(histogram);
+    const filter = this.filterOf(histogram.query);
+    if (buckets.counts.length === 0 || filter.impossible) return buckets.counts;
+    const scan: BlockScan = { startNs: histogram.startUnixNano, endNs: histogram.endUnixNano, order: 'ASC', filter };
+    for (const day of this.daysOverlapping(scan.startNs, scan.endNs, 'ASC')) {
+      for (const block of this.blocksOf(day, scan)) {
+        const facts = { serviceName: this.name('services', 'name', block.service_id), severityMask: Number(block.severity_mask) };
+        const counted = { minTsNs: block.min_ts, maxTsNs: block.max_ts, lineCount: Number(block.line_count), facts };
+        countBlock(buckets, counted, this.columnsOf(day, block.id), histogram.query);
+      }
+    }
+    return buckets.counts;
+  }
+
+  /** A block's columns for a count, each read once and only when asked for. */
+  private columnsOf(day: number, blockId: bigint): BlockColumns {
+    const t = logTablesOf(day);
+    const column = (name: string): (() => string) => {
+      let value: string | undefined;
+      return () => (value ??= this.statement(`SELECT ${name} FROM ${t.blocks} WHERE id = ?`).pluck().get(blockId) as string);
+    };
+    const resourceIds = column('resource_ids');
+    let refs: number[] | undefined;
+    return {
+      lines: column('lines'),
+      bodies: column('bodies'),
+      resource: (resourceRef) => {
+        refs ??= JSON.parse(resourceIds()) as number[];
+        return this.parsedBody('resources', refs[resourceRef]) as Resource;
+      },
+    };
   }
 
   async getTraceLogs(traceId: string, limit: number): Promise<StoredLog[]> {
@@ -214,7 +265,7 @@ export class SqliteLogReader implements LogReader {
     const { lineWords } = walk.filter;
     for (let index = 0; index < lines.length; index++) {
       const line = lines[index];
-      const tsNs = BigInt(line[0] === '0' ? line[1] : line[0]);
+      const tsNs = lineTimeNs(line);
       if (tsNs < walk.startNs || tsNs >= walk.endNs) continue;
       if (lineWords !== undefined && !containsAll(logBodyText({ body: line[4] }).toLowerCase(), lineWords)) continue;
       const lineId = lineIdOf(Number(blockId), index);
@@ -223,20 +274,20 @@ export class SqliteLogReader implements LogReader {
     }
   }
 
-  /** The day's blocks that may hold lines of the walk, in its order. */
-  private blocksOf(day: number, walk: Walk): Iterable<BlockRef> {
+  /** The day's blocks that may hold lines of the scan, in its order. */
+  private blocksOf(day: number, scan: BlockScan): Iterable<BlockRef> {
     const t = logTablesOf(day);
-    const { filter } = walk;
+    const { filter } = scan;
     const candidates = this.fewCandidateBlocks(day, filter);
-    if (candidates !== undefined) return this.blocksInOrder(day, candidates, walk);
+    if (candidates !== undefined) return this.blocksInOrder(day, candidates, scan);
     const conditions = ['b.max_ts >= @start', 'b.min_ts < @end'];
     // Blocks span at most MAX_BLOCK_SPAN_NS, which bounds the index range of the ordering column too.
-    conditions.push(walk.order === 'DESC' ? 'b.max_ts < @endWithSpan' : 'b.min_ts > @startWithSpan');
+    conditions.push(scan.order === 'DESC' ? 'b.max_ts < @endWithSpan' : 'b.min_ts > @startWithSpan');
     const params: Record<string, bigint | string | Buffer> = {
-      start: walk.startNs,
-      end: walk.endNs,
-      endWithSpan: clamp(walk.endNs + MAX_BLOCK_SPAN_NS),
-      startWithSpan: clamp(walk.startNs - MAX_BLOCK_SPAN_NS),
+      start: scan.startNs,
+      end: scan.endNs,
+      endWithSpan: clamp(scan.endNs + MAX_BLOCK_SPAN_NS),
+      startWithSpan: clamp(scan.startNs - MAX_BLOCK_SPAN_NS),
     };
     if (filter.serviceIds !== undefined) conditions.push(`b.service_id IN (${filter.serviceIds.join(', ')})`);
     for (const mask of filter.severityMasks) conditions.push(`(b.severity_mask & ${mask}) != 0`);
@@ -244,9 +295,9 @@ export class SqliteLogReader implements LogReader {
       conditions.push('b.max_observed > @observedAfter');
       params.observedAfter = filter.observedAfterNs;
     }
-    const orderBy = walk.order === 'DESC' ? 'b.max_ts DESC' : 'b.min_ts ASC';
-    const sql = `SELECT b.id, b.min_ts, b.max_ts FROM ${t.blocks} b WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy}`;
-    // Each statement's iterator is used only until the walk ends, and walks never nest on one day's sql.
+    const orderBy = scan.order === 'DESC' ? 'b.max_ts DESC' : 'b.min_ts ASC';
+    const sql = `SELECT ${BLOCK_REF_COLUMNS} FROM ${t.blocks} b WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy}`;
+    // Each statement's iterator is used only until the scan ends, and scans never nest on one day's sql.
     const blocks = this.statement(sql).iterate(withUsedParams(sql, params)) as IterableIterator<BlockRef>;
     const mayHold = this.membershipOf(day, filter);
     return mayHold === undefined ? blocks : onlyMatching(blocks, mayHold);
@@ -293,15 +344,15 @@ export class SqliteLogReader implements LogReader {
     return undefined;
   }
 
-  /** The blocks of the ids that overlap the walk's window, in its order. */
-  private blocksInOrder(day: number, ids: bigint[], walk: Walk): BlockRef[] {
-    const select = this.statement(`SELECT id, min_ts, max_ts FROM ${logTablesOf(day).blocks} WHERE id = ?`);
+  /** The blocks of the ids that overlap the scan's window, in its order. */
+  private blocksInOrder(day: number, ids: bigint[], scan: BlockScan): BlockRef[] {
+    const select = this.statement(`SELECT ${BLOCK_REF_COLUMNS} FROM ${logTablesOf(day).blocks} WHERE id = ?`);
     const blocks: BlockRef[] = [];
     for (const id of ids) {
       const block = select.get(id) as BlockRef | undefined;
-      if (block !== undefined && block.max_ts >= walk.startNs && block.min_ts < walk.endNs) blocks.push(block);
+      if (block !== undefined && block.max_ts >= scan.startNs && block.min_ts < scan.endNs) blocks.push(block);
     }
-    const key = walk.order === 'DESC' ? (block: BlockRef) => -block.max_ts : (block: BlockRef) => block.min_ts;
+    const key = scan.order === 'DESC' ? (block: BlockRef) => -block.max_ts : (block: BlockRef) => block.min_ts;
     return blocks.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
@@ -315,7 +366,7 @@ export class SqliteLogReader implements LogReader {
     const block = this.readBlock(day, BigInt(blockId));
     const line = block?.lines[index];
     if (block === undefined || line === undefined) return undefined;
-    const tsNs = BigInt(line[0] === '0' ? line[1] : line[0]);
+    const tsNs = lineTimeNs(line);
     return { log: this.logOf(block.context, lineId, line), tsNs, lineId, serviceId: block.serviceId };
   }
 
@@ -355,9 +406,11 @@ export class SqliteLogReader implements LogReader {
       if (expression !== undefined) words.push(expression);
       // A text's words are substrings of the lower-cased body of any line matching it.
       if (node.type === 'text') (filter.lineWords ??= []).push(...wordsOf(node.text));
-      if (node.type === 'text' && wordsOf(node.text).length > 1) (filter.phrases ??= []).push(phrasePattern(node.text, node.prefix));
+      if (node.type === 'text' && wordsOf(node.text).length > 1) {
+        (filter.phrases ??= []).push(wordsPattern(wordsOf(node.text), node.prefix, { ascii: false, lines: false }));
+      }
       if (node.type === 'field' && !node.prefix && node.field === 'service') {
-        const ids = this.statement('SELECT id FROM services WHERE name = ? COLLATE NOCASE').pluck().all(node.value) as bigint[];
+        const ids = this.serviceIdsNamed(node.value);
         if (ids.length === 0) filter.impossible = true;
         filter.serviceIds = filter.serviceIds === undefined ? ids : filter.serviceIds.filter((id) => ids.includes(id));
       }
@@ -375,6 +428,16 @@ export class SqliteLogReader implements LogReader {
     if (filter.serviceIds?.length === 0) filter.impossible = true;
     if (words.length > 0) filter.words = words.join(' AND ');
     return filter;
+  }
+
+  /**
+   * The ids of the services with this name as log-match.ts compares names (lower-cased); SQLite's NOCASE
+   * folds only ASCII letters. The services dictionary is small.
+   */
+  private serviceIdsNamed(name: string): bigint[] {
+    const wanted = name.toLowerCase();
+    const services = this.statement('SELECT id, name FROM services').all() as { id: bigint; name: string }[];
+    return services.filter((service) => service.name.toLowerCase() === wanted).map((service) => service.id);
   }
 
   private daysOverlapping(startNs: bigint, endNs: bigint, order: 'ASC' | 'DESC'): number[] {
@@ -492,19 +555,6 @@ class WordMembership {
     }
     return members.has(blockId);
   }
-}
-
-const WORD_CHARACTER = '[\\p{L}\\p{N}\\p{Co}]';
-const SEPARATOR = '[^\\p{L}\\p{N}\\p{Co}]';
-
-/**
- * A pattern found in a lower-cased text wherever its words hold the phrase's words consecutively
- * (log-match.ts splits words at runs of SEPARATOR); with prefix the last word may continue. Words are
- * made of word characters only, none of them special in a pattern.
- */
-function phrasePattern(text: string, prefix: boolean): RegExp {
-  const words = wordsOf(text).join(`${SEPARATOR}+`);
-  return new RegExp(`(?<!${WORD_CHARACTER})${words}${prefix ? '' : `(?!${WORD_CHARACTER})`}`, 'u');
 }
 
 function containsAll(text: string, words: string[]): boolean {

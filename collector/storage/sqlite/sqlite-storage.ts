@@ -10,6 +10,7 @@ import type { SpanKind } from '../../model/model.js';
 import type {
   DependencyReader,
   LogContextQuery,
+  LogHistogramQuery,
   LogReader,
   LogSearch,
   MetricReader,
@@ -107,6 +108,7 @@ export class SqliteStorage implements Storage {
       searchLogs: async (search: LogSearch) => logReader().searchLogs(search),
       getLogContext: async (query: LogContextQuery) => logReader().getLogContext(query),
       getTraceLogs: async (traceId: string, limit: number) => logReader().getTraceLogs(traceId, limit),
+      countLogs: async (query: LogHistogramQuery) => logReader().countLogs(query),
     };
     const metricReader = (): SqliteMetricReader => this.requireMetricReader();
     this.metrics = {

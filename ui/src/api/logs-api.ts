@@ -1,10 +1,11 @@
-// The logs API: search with the query language, the lines around one line, and the live tail (Server-Sent
-// Events read through fetch, so a bad query shows the server's 400 message rather than a silent
-// EventSource retry loop).
+// The logs API: search with the query language, counts of matching lines over time, the lines around
+// one line, and the live tail (Server-Sent Events read through fetch, so a bad query shows the server's
+// 400 message rather than a silent EventSource retry loop).
 import { z } from 'zod';
 import { ApiError, type ApiClientOptions } from './client.js';
 import { HttpJson } from './http.js';
 import { logLineSchema, type LogLine } from './schemas.js';
+import type { LogCounts } from '../model/log-histogram.js';
 
 /** The most lines one search may ask for (the server's cap). */
 export const MAX_LOG_LIMIT = 5_000;
@@ -17,6 +18,14 @@ export interface LogSearch {
   direction?: 'backward' | 'forward';
 }
 
+export interface LogCountSearch {
+  query: string;
+  startMs: number;
+  endMs: number;
+  /** Bucket width, a whole number of milliseconds. */
+  stepMs: number;
+}
+
 export interface TailHandlers {
   onOpen: () => void;
   onLine: (line: LogLine) => void;
@@ -25,6 +34,19 @@ export interface TailHandlers {
 }
 
 const linesSchema = z.object({ data: z.array(logLineSchema) });
+
+const countsSchema = z.object({
+  data: z
+    .object({
+      startMs: z.number(),
+      endMs: z.number(),
+      stepMs: z.number().int().positive(),
+      counts: z.array(z.number().int().nonnegative()),
+      total: z.number().int().nonnegative(),
+    })
+    .refine((data) => data.counts.length === Math.max(0, Math.ceil((data.endMs - data.startMs) / data.stepMs)), 'counts do not cover the window in steps')
+    .refine((data) => data.counts.reduce((sum, count) => sum + count, 0) === data.total, 'total is not the sum of the counts'),
+});
 
 export class LogsApi {
   private readonly http: HttpJson;
@@ -43,6 +65,17 @@ export class LogsApi {
       direction: search.direction ?? 'backward',
     });
     return (await this.http.get(`/api/logs?${params}`, linesSchema, signal)).data;
+  }
+
+  /** How many lines match in each step of the window, every line counted (no limit). */
+  async counts(search: LogCountSearch, signal?: AbortSignal): Promise<LogCounts> {
+    const params = new URLSearchParams({
+      query: search.query,
+      start: String(Math.floor(search.startMs)),
+      end: String(Math.ceil(search.endMs)),
+      step: String(Math.max(1, Math.round(search.stepMs))),
+    });
+    return (await this.http.get(`/api/logs/histogram?${params}`, countsSchema, signal)).data;
   }
 
   /** The lines around `id` from the same service and instance, in time order, the line itself included. */

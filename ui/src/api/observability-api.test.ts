@@ -57,6 +57,26 @@ test('log search sends the query and window; a bad query surfaces the server mes
   await assert.rejects(new LogsApi({ fetch: down.fetch }).context('l1', 5, 5), /cannot reach the Meshscope API: fetch failed/);
 });
 
+test('log counts send the window and step and are checked against the contract', async () => {
+  const answer = { data: { startMs: 1_000, endMs: 3_500, stepMs: 1_000, counts: [4, 0, 7], total: 11 } };
+  const ok = fakeFetch({ '/api/logs/histogram?': [200, answer] });
+  const counts = await new LogsApi({ fetch: ok.fetch }).counts({ query: 'service:payments', startMs: 1_000.7, endMs: 3_499.2, stepMs: 1_000 });
+  assert.deepEqual(counts, answer.data);
+  assert.equal(ok.calls[0]!.url, '/api/logs/histogram?query=service%3Apayments&start=1000&end=3500&step=1000');
+
+  const short = fakeFetch({ '/api/logs/histogram?': [200, { data: { ...answer.data, counts: [4, 7], total: 11 } }] });
+  await assert.rejects(new LogsApi({ fetch: short.fetch }).counts({ query: '', startMs: 1_000, endMs: 3_500, stepMs: 1_000 }), /unexpected answer from \/api\/logs\/histogram at data: counts do not cover the window/);
+  const wrongTotal = fakeFetch({ '/api/logs/histogram?': [200, { data: { ...answer.data, total: 12 } }] });
+  await assert.rejects(new LogsApi({ fetch: wrongTotal.fetch }).counts({ query: '', startMs: 1_000, endMs: 3_500, stepMs: 1_000 }), /total is not the sum of the counts/);
+  const bad = fakeFetch({ '/api/logs/histogram?': [400, { error: 'invalid step: must be a positive number of milliseconds' }] });
+  await assert.rejects(new LogsApi({ fetch: bad.fetch }).counts({ query: '', startMs: 0, endMs: 1, stepMs: 0 }), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.status, 400);
+    assert.match(error.message, /invalid step/);
+    return true;
+  });
+});
+
 test('log context asks for the lines around an id', async () => {
   const { fetch, calls } = fakeFetch({ '/api/logs/context?': [200, { data: [LINE, { ...LINE, id: 'l2' }] }] });
   const lines = await new LogsApi({ fetch }).context('l1', 20, 30);

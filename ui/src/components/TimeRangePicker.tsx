@@ -1,8 +1,9 @@
-// The time range shared by every page: lookback presets or a custom start/end, kept in the URL
-// (`lookback=`, or `start=`/`end=` in Unix ms) so a view with its range is a link.
+// The time range shared by every page, kept in the URL so a view with its range is a link: relative
+// (`lookback=`, no end: it follows now) or absolute (`start=`/`end=` in Unix ms, shown as its dates,
+// with a way back to live).
 import { useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { LOOKBACK_PRESETS, describeTimeRange, timeRangeFromParams, withTimeRange, type TimeRange } from '../model/time-range.js';
+import { LOOKBACK_PRESETS, browserUtcOffset, describeTimeRange, liveRangeFor, timeRangeFromParams, withTimeRange, type TimeRange } from '../model/time-range.js';
 
 export function TimeRangePicker() {
   const [params, setParams] = useSearchParams();
@@ -11,15 +12,32 @@ export function TimeRangePicker() {
   const containerRef = useRef<HTMLDivElement>(null);
   useCloseOnOutsideClick(containerRef, open, () => setOpen(false));
 
+  // A new history entry per change, so back/forward walks through the ranges looked at.
   const apply = (next: TimeRange) => {
     setParams(withTimeRange(params, next));
     setOpen(false);
   };
+  const live = liveRangeFor(range);
   return (
     <div className="time-picker" ref={containerRef}>
-      <button type="button" className="button time-picker-button" aria-haspopup="dialog" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="time-range">
-        <ClockIcon />
-        {describeTimeRange(range, formatLocalMinute)}
+      {range.kind === 'absolute' && live.kind === 'lookback' && (
+        <button type="button" className="button time-live-button" onClick={() => apply(live)} title={`Back to live: the last ${live.lookback}, following now`} data-testid="time-range-live">
+          <span className="live-dot off" aria-hidden="true" />
+          Live
+        </button>
+      )}
+      <button
+        type="button"
+        className={`button time-picker-button ${range.kind}`}
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        aria-label={`Time range: ${describeTimeRange(range, Date.now(), browserUtcOffset)}`}
+        onClick={() => setOpen(!open)}
+        data-testid="time-range"
+        data-range-kind={range.kind}
+      >
+        {range.kind === 'absolute' ? <CalendarIcon /> : <ClockIcon />}
+        {describeTimeRange(range, Date.now(), browserUtcOffset)}
       </button>
       {open && <TimeRangePopover range={range} onApply={apply} />}
     </div>
@@ -97,8 +115,13 @@ function toInputValue(ms: number): string {
   return date.toISOString().slice(0, 19);
 }
 
-function formatLocalMinute(ms: number): string {
-  return toInputValue(ms).slice(0, 16).replace('T', ' ');
+function CalendarIcon() {
+  return (
+    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">
+      <rect x="2" y="3" width="12" height="11" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.5" />
+      <path d="M2 6.5h12M5.5 1.5v3M10.5 1.5v3" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" />
+    </svg>
+  );
 }
 
 function ClockIcon() {

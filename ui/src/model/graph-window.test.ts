@@ -4,7 +4,7 @@ import { comparisonWindow, deployComparison, graphWindow, observedSeconds } from
 
 const NOW = 1_700_000_000_000;
 
-test('a lookback ends now, or at a fixed end; start/end win', () => {
+test('a lookback ends now; a fixed end makes it the absolute window ending there; start/end win', () => {
   assert.deepEqual(graphWindow(new URLSearchParams('lookback=15m'), NOW), { startMs: NOW - 900_000, endMs: NOW });
   assert.deepEqual(graphWindow(new URLSearchParams('lookback=15m&end=1000000000'), NOW), { startMs: 1_000_000_000 - 900_000, endMs: 1_000_000_000 });
   assert.deepEqual(graphWindow(new URLSearchParams('start=10&end=20&lookback=1h'), NOW), { startMs: 10, endMs: 20 });
@@ -27,9 +27,10 @@ test('only the past part of a window counts towards requests per second', () => 
 
 test('before/after a deploy: two windows of the current length meeting at the deploy', () => {
   const params = deployComparison(new URLSearchParams('lookback=15m&degraded=2'), { startMs: 0, endMs: 900_000 }, 5_000_000);
-  assert.equal(params.toString(), 'lookback=15m&degraded=2&end=5900000&compare=previous');
+  assert.equal(params.toString(), 'degraded=2&start=5000000&end=5900000&compare=previous');
   const after = graphWindow(params, NOW);
   assert.deepEqual(after, { startMs: 5_000_000, endMs: 5_900_000 });
   assert.deepEqual(comparisonWindow(after, params.get('compare')), { startMs: 4_100_000, endMs: 5_000_000 });
-  assert.equal(deployComparison(new URLSearchParams(), { startMs: 0, endMs: 90_000 }, 0).get('lookback'), '90s');
+  const fromAbsolute = deployComparison(new URLSearchParams('start=1&end=90001&compare=1d'), { startMs: 1, endMs: 90_001 }, 1_000);
+  assert.equal(fromAbsolute.toString(), 'compare=previous&start=1000&end=91000', 'the old comparison is replaced');
 });

@@ -1,6 +1,7 @@
-// Log lines over time: a count per time bucket, split by severity level. The logs API has no count
-// endpoint, so the histogram is drawn from the lines one search returned; when that search hit its cap,
-// buckets older than the oldest returned line were not sampled and are flagged rather than drawn as zero.
+// Log lines over time. The hub counts every matching line per bucket (GET /api/logs/histogram), once
+// for the query and once for its errors, so the bars are exact however many lines the window holds.
+// This module picks the bucket width, turns the two answers into bars, snaps a drag across the chart
+// to whole buckets, and places the time axis' ticks.
 
 export type SeverityLevel = 'error' | 'warn' | 'info' | 'debug';
 export const SEVERITY_LEVELS: readonly SeverityLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -13,59 +14,116 @@ export function severityLevel(severityNumber: number): SeverityLevel {
   return 'debug';
 }
 
-export interface HistogramBucket {
+/** What the hub answers: bucket i counts lines in [startMs + i·stepMs, startMs + (i+1)·stepMs) before endMs. */
+export interface LogCounts {
   startMs: number;
   endMs: number;
-  counts: Record<SeverityLevel, number>;
+  stepMs: number;
+  counts: number[];
   total: number;
-  /** False when the sample does not reach back this far, so the bucket's count is unknown. */
-  sampled: boolean;
+}
+
+export interface HistogramBar {
+  startMs: number;
+  /** The last bar may be cut short by the window's end. */
+  endMs: number;
+  total: number;
+  errors: number;
 }
 
 export interface LogHistogram {
-  buckets: HistogramBucket[];
-  bucketMs: number;
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+  bars: HistogramBar[];
+  total: number;
+  errors: number;
   maxTotal: number;
 }
 
-/** Bucket widths people read at a glance, smallest first. */
-const NICE_BUCKETS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((seconds) => seconds * 1000);
+/** Enough bars to see a spike, few enough to hover one: the step aims between these. */
+export const MIN_BARS = 60;
+export const MAX_BARS = 120;
 
-/** The smallest nice width that keeps the range within `maxBuckets` buckets. */
-export function niceBucketMs(rangeMs: number, maxBuckets: number): number {
-  const wanted = rangeMs / Math.max(1, maxBuckets);
-  return NICE_BUCKETS_MS.find((width) => width >= wanted) ?? Math.ceil(wanted / 86_400_000) * 86_400_000;
+const SECOND = 1_000;
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** Widths people read at a glance; no two neighbours more than 2× apart, so some width gives 60–120 bars. */
+const NICE_STEPS_MS = [
+  1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500,
+  SECOND, 2 * SECOND, 3 * SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 20 * SECOND, 30 * SECOND,
+  MINUTE, 2 * MINUTE, 3 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 20 * MINUTE, 30 * MINUTE,
+  HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY,
+];
+
+/** The smallest nice step that keeps the window within MAX_BARS bars (so at least MIN_BARS when the window allows). */
+export function histogramStepMs(rangeMs: number): number {
+  const nice = NICE_STEPS_MS.find((step) => Math.ceil(rangeMs / step) <= MAX_BARS);
+  return nice ?? Math.ceil(rangeMs / MAX_BARS / DAY) * DAY;
 }
 
-export interface HistogramInput {
-  /** Line times in Unix ms and their OTLP severity numbers. */
-  lines: readonly { timeMs: number; severityNumber: number }[];
-  startMs: number;
-  endMs: number;
-  maxBuckets: number;
-  /** When the search hit its cap: lines before the oldest returned one are missing. */
-  capped: boolean;
+/** The lines matching `query` at error severity or above, in the hub's query language. */
+export function errorsQuery(query: string): string {
+  return query.trim() === '' ? 'severity>=error' : `(${query.trim()}) severity>=error`;
 }
 
-export function buildHistogram(input: HistogramInput): LogHistogram {
-  const bucketMs = niceBucketMs(input.endMs - input.startMs, input.maxBuckets);
-  // Aligned to the width (in UTC) so buckets do not shift as a relative range slides.
-  const firstStart = Math.floor(input.startMs / bucketMs) * bucketMs;
-  const buckets: HistogramBucket[] = [];
-  for (let start = firstStart; start < input.endMs; start += bucketMs) {
-    buckets.push({ startMs: start, endMs: start + bucketMs, counts: { error: 0, warn: 0, info: 0, debug: 0 }, total: 0, sampled: true });
+/** Bars from the counts of all matching lines and of their errors (both for the same window and step). */
+export function buildHistogram(all: LogCounts, errors: LogCounts): LogHistogram {
+  if (errors.startMs !== all.startMs || errors.stepMs !== all.stepMs || errors.counts.length !== all.counts.length) {
+    throw new Error('the error counts do not cover the same buckets as the line counts');
   }
-  let oldestMs = Infinity;
-  for (const line of input.lines) {
-    oldestMs = Math.min(oldestMs, line.timeMs);
-    const bucket = buckets[Math.floor((line.timeMs - firstStart) / bucketMs)];
-    if (bucket === undefined) continue;
-    bucket.counts[severityLevel(line.severityNumber)] += 1;
-    bucket.total += 1;
-  }
-  // The bucket holding the oldest line is partly sampled; it is drawn, the ones before it are not.
-  if (input.capped) for (const bucket of buckets) bucket.sampled = bucket.endMs > oldestMs;
-  return { buckets, bucketMs, maxTotal: Math.max(0, ...buckets.map((bucket) => bucket.total)) };
+  const bars = all.counts.map((total, index) => {
+    const startMs = all.startMs + index * all.stepMs;
+    return { startMs, endMs: Math.min(startMs + all.stepMs, all.endMs), total, errors: Math.min(errors.counts[index]!, total) };
+  });
+  return {
+    startMs: all.startMs,
+    endMs: all.endMs,
+    stepMs: all.stepMs,
+    bars,
+    total: all.total,
+    errors: errors.total,
+    maxTotal: Math.max(0, ...all.counts),
+  };
+}
+
+/**
+ * The range a drag from `fromMs` to `toMs` selects (either direction; equal for a click): widened to
+ * whole steps of the viewer's clock (`offsetMs` is the zone's offset from UTC), at least one step, and
+ * kept inside the window. Undefined when nothing of the window is left.
+ */
+export function snapSelection(fromMs: number, toMs: number, window: { startMs: number; endMs: number }, stepMs: number, offsetMs = 0): { startMs: number; endMs: number } | undefined {
+  const low = Math.floor((Math.min(fromMs, toMs) + offsetMs) / stepMs) * stepMs - offsetMs;
+  let high = Math.ceil((Math.max(fromMs, toMs) + offsetMs) / stepMs) * stepMs - offsetMs;
+  if (high <= low) high = low + stepMs;
+  const startMs = Math.max(low, window.startMs);
+  const endMs = Math.min(high, window.endMs);
+  return endMs > startMs ? { startMs, endMs } : undefined;
+}
+
+/** Tick intervals for a time axis, smallest first. */
+const TICK_INTERVALS_MS = NICE_STEPS_MS.filter((step) => step >= SECOND);
+
+/** Tick times on whole intervals of the viewer's clock, at most `maxTicks` of them, inside [start, end]. */
+export function timeTicks(startMs: number, endMs: number, maxTicks: number, offsetMs = 0): { intervalMs: number; ticks: number[] } {
+  const rangeMs = Math.max(1, endMs - startMs);
+  const intervalMs = TICK_INTERVALS_MS.find((interval) => rangeMs / interval <= Math.max(1, maxTicks)) ?? Math.ceil(rangeMs / Math.max(1, maxTicks) / DAY) * DAY;
+  const ticks: number[] = [];
+  for (let tick = Math.ceil((startMs + offsetMs) / intervalMs) * intervalMs - offsetMs; tick <= endMs; tick += intervalMs) ticks.push(tick);
+  return { intervalMs, ticks };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `16:05`, `16:05:30` under a minute apart, or `26 Nov` at midnight and for ticks a day or more apart. */
+export function tickLabel(ms: number, intervalMs: number, offsetMs = 0): string {
+  const local = new Date(ms + offsetMs);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  const atMidnight = local.getUTCHours() === 0 && local.getUTCMinutes() === 0 && local.getUTCSeconds() === 0;
+  if (intervalMs >= DAY || (atMidnight && intervalMs >= MINUTE)) return `${local.getUTCDate()} ${MONTHS[local.getUTCMonth()]}`;
+  const clock = `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
+  return intervalMs < MINUTE ? `${clock}:${pad(local.getUTCSeconds())}` : clock;
 }
 
 /** The top of a count axis: 1, or the smallest of 2, 4, 6, 8 × 10^k at or above `max`, so its half is whole. */

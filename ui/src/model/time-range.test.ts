@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeTimeRange, parseLookback, resolveTimeRange, timeRangeFromParams, withTimeRange } from './time-range.js';
+import { describeTimeRange, formatAbsoluteRange, liveRangeFor, parseLookback, resolveTimeRange, timeRangeFromParams, withTimeRange } from './time-range.js';
 import { formatTags, parseTags } from './tags.js';
 
 test('lookbacks parse to milliseconds; anything else is undefined', () => {
@@ -25,8 +25,37 @@ test('bad parameters fall back to the last hour; ranges resolve against now', ()
   assert.deepEqual(timeRangeFromParams(new URLSearchParams('start=5&end=1')), { kind: 'lookback', lookback: '1h' });
   assert.deepEqual(resolveTimeRange({ kind: 'lookback', lookback: '5m' }, 1_000_000), { startMs: 700_000, endMs: 1_000_000 });
   assert.deepEqual(resolveTimeRange({ kind: 'absolute', startMs: 1, endMs: 2 }, 1_000_000), { startMs: 1, endMs: 2 });
-  assert.equal(describeTimeRange({ kind: 'lookback', lookback: '5m' }, String), 'Last 5m');
-  assert.equal(describeTimeRange({ kind: 'absolute', startMs: 1, endMs: 2 }, String), '1 → 2');
+});
+
+const UTC = () => 0;
+/** 2026-11-26 16:05:00 UTC. */
+const NOV_26_1605 = Date.UTC(2026, 10, 26, 16, 5);
+
+test('a lookback with a fixed end is the absolute window it names, and is rewritten as start/end', () => {
+  const params = new URLSearchParams('lookback=15m&end=1800000&compare=previous');
+  assert.deepEqual(timeRangeFromParams(params), { kind: 'absolute', startMs: 900_000, endMs: 1_800_000 });
+  assert.equal(withTimeRange(params, timeRangeFromParams(params)).toString(), 'compare=previous&start=900000&end=1800000');
+  assert.deepEqual(timeRangeFromParams(new URLSearchParams('lookback=15m&end=')), { kind: 'lookback', lookback: '15m' });
+  assert.deepEqual(timeRangeFromParams(new URLSearchParams('lookback=15m&end=soon')), { kind: 'lookback', lookback: '15m' });
+  assert.equal(withTimeRange(params, { kind: 'lookback', lookback: '15m' }).has('end'), false, 'a relative range has no end');
+});
+
+test('a relative range reads as Last …; an absolute one as its dates in the viewer\'s zone', () => {
+  assert.equal(describeTimeRange({ kind: 'lookback', lookback: '5m' }, NOV_26_1605, UTC), 'Last 5m');
+  const absolute = { kind: 'absolute' as const, startMs: NOV_26_1605, endMs: NOV_26_1605 + 900_000 };
+  assert.equal(describeTimeRange(absolute, NOV_26_1605, UTC), '26 Nov 16:05 → 16:20');
+  assert.equal(describeTimeRange(absolute, NOV_26_1605, () => 3_600_000), '26 Nov 17:05 → 17:20');
+  assert.equal(formatAbsoluteRange(NOV_26_1605 - 7 * 3_600_000, NOV_26_1605 + 8 * 3_600_000, NOV_26_1605, UTC), '26 Nov 09:05 → 27 Nov 00:05');
+  assert.equal(formatAbsoluteRange(NOV_26_1605 + 30_500, NOV_26_1605 + 90_000, NOV_26_1605, UTC), '26 Nov 16:05:30 → 16:06:30', 'seconds when an end is not on a minute');
+  assert.equal(formatAbsoluteRange(Date.UTC(2025, 0, 2, 3, 4), Date.UTC(2025, 0, 2, 4, 4), NOV_26_1605, UTC), '2 Jan 2025 03:04 → 04:04', 'the year when it is not this one');
+});
+
+test('back to live: the shortest preset covering the absolute range', () => {
+  assert.deepEqual(liveRangeFor({ kind: 'absolute', startMs: 0, endMs: 900_000 }), { kind: 'lookback', lookback: '15m' });
+  assert.deepEqual(liveRangeFor({ kind: 'absolute', startMs: 0, endMs: 900_001 }), { kind: 'lookback', lookback: '1h' });
+  assert.deepEqual(liveRangeFor({ kind: 'absolute', startMs: 0, endMs: 60_000 }), { kind: 'lookback', lookback: '5m' });
+  assert.deepEqual(liveRangeFor({ kind: 'absolute', startMs: 0, endMs: 30 * 86_400_000 }), { kind: 'lookback', lookback: '7d' });
+  assert.deepEqual(liveRangeFor({ kind: 'lookback', lookback: '6h' }), { kind: 'lookback', lookback: '6h' });
 });
 
 test('tag filters parse key=value pairs, quoted values, and report what is wrong', () => {

@@ -1,4 +1,4 @@
-// /graph?lookback=&end= (or start=&end=)&compare=previous|1d…&degraded=&failing=&node=|edge=
+// /graph?lookback= (or start=&end=)&compare=previous|1d…&degraded=&failing=&node=|edge=
 // The dependency graph of any window, optionally beside another (before and after a deploy), with the
 // selected node or edge in the URL so a view of an incident is a link.
 import { useMemo, useState } from 'react';
@@ -143,11 +143,6 @@ function GraphToolbar({ params, window, baseline, thresholds, onChange, onRefres
         <button type="button" className="button small" onClick={onRefresh}>
           Refresh
         </button>
-        {params.has('end') && !params.has('start') && (
-          <button type="button" className="button small" onClick={() => onChange(withoutFixedEnd(params))} data-testid="graph-now">
-            Up to now
-          </button>
-        )}
       </div>
       <div className="toolbar-group">
         <label className="inline-field">
@@ -236,14 +231,6 @@ function Legend() {
       <span className="legend-item muted">edge width: requests/s</span>
     </div>
   );
-}
-
-/** The same lookback ending now, without the comparison a fixed end was set up for. */
-function withoutFixedEnd(params: URLSearchParams): URLSearchParams {
-  const next = new URLSearchParams(params);
-  next.delete('end');
-  next.delete('compare');
-  return next;
 }
 
 function selectionFromParams(params: URLSearchParams): GraphSelection {

@@ -1,9 +1,10 @@
 // /logs?query=&lookback= (or start=&end=)&context=&live=1
-// Log search with the hub's query language: a histogram of the matching lines over time, the lines
-// (click one for its fields, context and trace), the lines around one line, and a live tail.
+// Log search with the hub's query language: a histogram of every matching line over time (drag across it
+// to narrow the range), the newest lines (click one for its fields, context and trace), the lines around
+// one line, and a live tail.
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { MAX_LOG_LIMIT, logsApi } from '../api/logs-api.js';
+import { logsApi } from '../api/logs-api.js';
 import type { LogLine } from '../api/schemas.js';
 import { Empty, ErrorPanel, Loading } from '../components/States.js';
 import { LiveTail } from '../components/logs/LiveTail.js';
@@ -11,22 +12,17 @@ import { LogContextPanel } from '../components/logs/LogContextPanel.js';
 import { LogHistogram } from '../components/logs/LogHistogram.js';
 import { LogList } from '../components/logs/LogList.js';
 import { useAsync, type AsyncState } from '../hooks/useAsync.js';
-import { rfc3339ToUs } from '../model/format.js';
-import { buildHistogram } from '../model/log-histogram.js';
+import { buildHistogram, errorsQuery, histogramStepMs, type LogHistogram as Histogram } from '../model/log-histogram.js';
 import { resolveTimeRange, timeRangeFromParams, withTimeRange } from '../model/time-range.js';
 
-/**
- * The API has no count endpoint, so one search of up to the server's cap feeds both the histogram and the
- * list; when it hits the cap, the histogram says which buckets it could not count.
- */
-const SAMPLE_LIMIT = MAX_LOG_LIMIT;
+/** The newest lines of the window the list loads; the histogram counts all of them. */
+const LIST_LIMIT = 1_000;
 const PAGE_SIZE = 200;
-const HISTOGRAM_BUCKETS = 80;
 const EXAMPLES = ['severity>=warn', 'service:checkout', '"connection reset"', 'http.route:/pay', 'timeout -retry', 'error OR fatal'];
 const SEARCH_FIELDS = ['query', 'lookback', 'start', 'end'] as const;
 
-interface SearchResult {
-  lines: LogLine[];
+interface SearchWindow {
+  query: string;
   startMs: number;
   endMs: number;
 }
@@ -37,14 +33,20 @@ export function LogsPage() {
   const live = params.get('live') === '1';
   const contextId = params.get('context') ?? undefined;
   const searchKey = SEARCH_FIELDS.map((field) => `${field}=${params.get(field) ?? ''}`).join('&');
-  const results = useAsync(
-    async (signal): Promise<SearchResult | undefined> => {
+  // Searching again (or leaving the live tail) reads the clock again, so a relative range moves up to now.
+  const [generation, setGeneration] = useState(0);
+  const searchWindow = useMemo((): SearchWindow => ({ query, ...resolveTimeRange(timeRangeFromParams(params), Date.now()) }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the search fields and a new search decide the window
+    [searchKey, generation, live]);
+  const lines = useAsync((signal) => (live ? Promise.resolve(undefined) : logsApi.search({ ...searchWindow, limit: LIST_LIMIT }, signal)), [searchWindow, live]);
+  const histogram = useAsync(
+    async (signal): Promise<Histogram | undefined> => {
       if (live) return undefined;
-      const { startMs, endMs } = resolveTimeRange(timeRangeFromParams(params), Date.now());
-      const lines = await logsApi.search({ query, startMs, endMs, limit: SAMPLE_LIMIT }, signal);
-      return { lines, startMs, endMs };
+      const stepMs = histogramStepMs(searchWindow.endMs - searchWindow.startMs);
+      const [all, errors] = await Promise.all([logsApi.counts({ ...searchWindow, stepMs }, signal), logsApi.counts({ ...searchWindow, query: errorsQuery(searchWindow.query), stepMs }, signal)]);
+      return buildHistogram(all, errors);
     },
-    [searchKey, live],
+    [searchWindow, live],
   );
   const update = (change: (next: URLSearchParams) => void) => {
     const next = new URLSearchParams(params);
@@ -62,14 +64,21 @@ export function LogsPage() {
           live={live}
           onSearch={(text) => {
             update((next) => (text.trim() === '' ? next.delete('query') : next.set('query', text.trim())));
-            if (text.trim() === query) results.reload(); // the same search again means "refresh"
+            if (text.trim() === query) setGeneration(generation + 1); // the same search again means "refresh"
           }}
           onToggleLive={() => update((next) => (live ? next.delete('live') : next.set('live', '1')))}
         />
         {live ? (
           <LiveTail query={query} onShowContext={showContext} />
         ) : (
-          <SearchResults key={searchKey} results={results} onRetry={results.reload} onZoom={(startMs, endMs) => setParams(withTimeRange(params, { kind: 'absolute', startMs, endMs }))} onShowContext={showContext} />
+          <SearchResults
+            key={searchKey}
+            lines={lines}
+            histogram={histogram}
+            onRetry={() => setGeneration(generation + 1)}
+            onZoom={(startMs, endMs) => setParams(withTimeRange(params, { kind: 'absolute', startMs, endMs }))}
+            onShowContext={showContext}
+          />
         )}
       </div>
       {contextId !== undefined && <LogContextPanel key={contextId} lineId={contextId} onClose={() => update((next) => next.delete('context'))} />}
@@ -114,71 +123,82 @@ function QueryBar({ initial, live, onSearch, onToggleLive }: { initial: string; 
   );
 }
 
-function SearchResults({ results, onRetry, onZoom, onShowContext }: {
-  results: AsyncState<SearchResult | undefined>;
+function SearchResults({ lines, histogram, onRetry, onZoom, onShowContext }: {
+  lines: AsyncState<LogLine[] | undefined>;
+  histogram: AsyncState<Histogram | undefined> & { reload: () => void };
   onRetry: () => void;
   onZoom: (startMs: number, endMs: number) => void;
   onShowContext: (line: LogLine) => void;
 }) {
-  const [shown, setShown] = useState(PAGE_SIZE);
-  const data = results.data;
-  const histogram = useMemo(() => {
-    if (data === undefined) return undefined;
-    const lines = data.lines.map((line) => ({ timeMs: rfc3339ToUs(line.timestamp) / 1000, severityNumber: line.severityNumber }));
-    return buildHistogram({ lines, startMs: data.startMs, endMs: data.endMs, maxBuckets: HISTOGRAM_BUCKETS, capped: data.lines.length >= SAMPLE_LIMIT });
-  }, [data]);
-  if (results.status === 'loading') {
+  if (lines.status === 'error') {
+    // The histogram runs the same query: one message says what is wrong with it.
     return (
       <div className="card">
-        <Loading label="Searching logs…" />
+        <ErrorPanel title="Log search failed" error={lines.error} onRetry={onRetry} />
       </div>
     );
   }
-  if (results.status === 'error') {
-    return (
-      <div className="card">
-        <ErrorPanel title="Log search failed" error={results.error} onRetry={onRetry} />
-      </div>
-    );
-  }
-  if (data === undefined || histogram === undefined) return null;
-  const capped = data.lines.length >= SAMPLE_LIMIT;
   return (
     <>
+      <HistogramCard histogram={histogram} onZoom={onZoom} />
       <div className="card">
-        <div className="card-header">
-          <h2 className="card-title" data-testid="log-count">
-            {capped ? `${SAMPLE_LIMIT.toLocaleString()}+ lines` : `${data.lines.length.toLocaleString()} ${data.lines.length === 1 ? 'line' : 'lines'}`}
-          </h2>
-          <div className="histogram-legend small">
-            {(['error', 'warn', 'info', 'debug'] as const).map((level) => (
-              <span key={level}>
-                <span className={`legend-swatch level-${level}`} /> {level}
-              </span>
-            ))}
-            {capped && <span className="muted">hatched: older than the newest {SAMPLE_LIMIT.toLocaleString()} lines, not counted</span>}
-          </div>
-        </div>
-        <LogHistogram histogram={histogram} onSelectRange={onZoom} />
+        {lines.status === 'loading' ? <Loading label="Searching logs…" /> : lines.data !== undefined && <LineList lines={lines.data} total={histogram.data?.total} onShowContext={onShowContext} />}
       </div>
-      <div className="card">
-        {data.lines.length === 0 ? (
-          <Empty title="No log lines match">Widen the time range or loosen the query; services send logs over OTLP (ports 4318 and 4317).</Empty>
-        ) : (
-          <>
-            <LogList lines={data.lines.slice(0, shown)} onShowContext={onShowContext} />
-            {shown < data.lines.length && (
-              <div className="list-footer">
-                <button type="button" className="button" onClick={() => setShown(shown + PAGE_SIZE)}>
-                  Show {Math.min(PAGE_SIZE, data.lines.length - shown)} more
-                </button>
-                <span className="muted small">
-                  {shown} of {data.lines.length.toLocaleString()} shown, newest first
-                </span>
-              </div>
-            )}
-          </>
+    </>
+  );
+}
+
+function HistogramCard({ histogram, onZoom }: { histogram: AsyncState<Histogram | undefined> & { reload: () => void }; onZoom: (startMs: number, endMs: number) => void }) {
+  const data = histogram.data;
+  return (
+    <div className="card">
+      <div className="card-header">
+        <div className="histogram-heading">
+          <h2 className="card-title histogram-total" data-testid="log-count">
+            {data === undefined ? (histogram.status === 'error' ? 'Lines' : 'Counting lines…') : `${data.total.toLocaleString()} ${data.total === 1 ? 'line' : 'lines'}`}
+          </h2>
+          {data !== undefined && data.errors > 0 && (
+            <span className="error-text small strong" data-testid="log-error-count">
+              {data.errors.toLocaleString()} {data.errors === 1 ? 'error' : 'errors'}
+            </span>
+          )}
+        </div>
+        <div className="histogram-legend small">
+          <span>
+            <span className="legend-swatch level-error" /> error and fatal
+          </span>
+          <span>
+            <span className="legend-swatch other" /> other lines
+          </span>
+          <span className="histogram-hint">drag across the chart to zoom in</span>
+        </div>
+      </div>
+      {histogram.status === 'loading' && <Loading label="Counting lines…" />}
+      {histogram.status === 'error' && <ErrorPanel title="Could not count the lines" error={histogram.error} onRetry={histogram.reload} />}
+      {data !== undefined && <LogHistogram histogram={data} onSelectRange={onZoom} />}
+    </div>
+  );
+}
+
+function LineList({ lines, total, onShowContext }: { lines: LogLine[]; total: number | undefined; onShowContext: (line: LogLine) => void }) {
+  const [shown, setShown] = useState(PAGE_SIZE);
+  if (lines.length === 0) {
+    return <Empty title="No log lines match">Widen the time range or loosen the query; services send logs over OTLP (ports 4318 and 4317).</Empty>;
+  }
+  const more = total !== undefined && total > lines.length;
+  return (
+    <>
+      <LogList lines={lines.slice(0, shown)} onShowContext={onShowContext} />
+      <div className="list-footer" data-testid="log-list-footer">
+        {shown < lines.length && (
+          <button type="button" className="button" onClick={() => setShown(shown + PAGE_SIZE)}>
+            Show {Math.min(PAGE_SIZE, lines.length - shown)} more
+          </button>
         )}
+        <span className="muted small">
+          {Math.min(shown, lines.length).toLocaleString()} of {more ? `the newest ${lines.length.toLocaleString()} of ${total.toLocaleString()}` : lines.length.toLocaleString()} lines shown, newest first
+          {more && ' · drag across the histogram to narrow the range to older lines'}
+        </span>
       </div>
     </>
   );

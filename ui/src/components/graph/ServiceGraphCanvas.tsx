@@ -1,11 +1,13 @@
 // The service graph as SVG: nodes in call-depth columns, edges as curves whose width follows traffic and
 // whose colour follows health, every figure in <text> so screen readers and tests read what people see.
+// The drawing zooms and pans (ZoomableCanvas); labels stay text at every scale.
 import { NODE_HEIGHT, NODE_WIDTH, edgeGeometry, type GraphLayout, type Orientation } from '../../model/graph-layout.js';
 import type { GraphEdge, GraphNode, NodeKind, ServiceGraph, TrafficStats } from '../../model/graph.js';
 import { formatDuration } from '../../model/format.js';
 import { HEALTH_LABEL } from '../../model/health.js';
 import { formatPercent, formatRate } from '../../model/overview.js';
 import { serviceColor } from '../../model/colors.js';
+import { ZoomableCanvas } from './ZoomableCanvas.js';
 
 export type GraphSelection = { kind: 'node'; id: string } | { kind: 'edge'; id: string } | undefined;
 
@@ -25,27 +27,31 @@ interface Props {
 export function ServiceGraphCanvas({ graph, layout, orientation, selection, onSelect, idPrefix, label }: Props) {
   const maxRate = Math.max(0, ...graph.edges.map((edge) => edge.stats.requestsPerSecond));
   return (
-    <div className="graph-canvas-scroll">
-      <svg className="graph-canvas" style={{ maxWidth: layout.width }} viewBox={`0 0 ${layout.width} ${layout.height}`} role="group" aria-label={label} data-testid="graph-canvas">
-        <defs>
-          {(['healthy', 'degraded', 'failing', 'idle'] as const).map((health) => (
-            <marker key={health} id={`${idPrefix}-arrow-${health}`} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto">
-              <path d="M0,0 L10,5 L0,10 z" className={`graph-arrow ${health}`} />
-            </marker>
-          ))}
-        </defs>
-        <g className="graph-edges">
-          {graph.edges.map((edge) => (
-            <EdgeShape key={edge.id} edge={edge} layout={layout} orientation={orientation} maxRate={maxRate} selected={selection?.kind === 'edge' && selection.id === edge.id} idPrefix={idPrefix} onSelect={onSelect} />
-          ))}
-        </g>
-        <g className="graph-nodes">
-          {graph.nodes.map((node) => (
-            <NodeShape key={node.id} node={node} layout={layout} selected={selection?.kind === 'node' && selection.id === node.id} onSelect={onSelect} />
-          ))}
-        </g>
-      </svg>
-    </div>
+    <ZoomableCanvas layout={layout} label={label}>
+      {(transform) => (
+        <svg className="graph-canvas" width={transform.viewport.width} height={transform.viewport.height} role="group" aria-label={label} data-testid="graph-canvas">
+          <defs>
+            {(['healthy', 'degraded', 'failing', 'idle'] as const).map((health) => (
+              <marker key={health} id={`${idPrefix}-arrow-${health}`} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto">
+                <path d="M0,0 L10,5 L0,10 z" className={`graph-arrow ${health}`} />
+              </marker>
+            ))}
+          </defs>
+          <g className="graph-zoom-layer" transform={transform.attribute} data-testid="graph-zoom-layer" data-scale={transform.scale}>
+            <g className="graph-edges">
+              {graph.edges.map((edge) => (
+                <EdgeShape key={edge.id} edge={edge} layout={layout} orientation={orientation} maxRate={maxRate} selected={selection?.kind === 'edge' && selection.id === edge.id} idPrefix={idPrefix} onSelect={onSelect} />
+              ))}
+            </g>
+            <g className="graph-nodes">
+              {graph.nodes.map((node) => (
+                <NodeShape key={node.id} node={node} layout={layout} selected={selection?.kind === 'node' && selection.id === node.id} onSelect={onSelect} />
+              ))}
+            </g>
+          </g>
+        </svg>
+      )}
+    </ZoomableCanvas>
   );
 }
 
