@@ -1,6 +1,8 @@
 // Assembles the hub from its parts for one of three roles: all-in-one (ingest + query in one process),
-// collector (ingest only, health on the admin port) or query (read-only over the collector's data dir).
+// collector (ingest only, health on the admin port) or query (read-only over the collectors' store: the
+// data dir with SQLite, the cluster with Elasticsearch, where any number of each may run).
 import http from 'node:http';
+import { hostname } from 'node:os';
 import express from 'express';
 import { StoredAlertingApi } from './alerting/alerting-api.js';
 import { startAlerting, type Alerting } from './alerting/start-alerting.js';
@@ -45,7 +47,7 @@ export interface Hub {
 
 export async function startHub(config: Config, role: Role): Promise<Hub> {
   const metrics = new SelfMetrics();
-  const storage: Storage = new SqliteStorage({ dataDir: config.dataDir, readOnly: role === 'query', maxPendingItems: config.maxQueuedItems });
+  const storage = await openStorage(config, role, metrics);
   let ready = false;
   const ports: BoundPorts = {};
   const listeners: Listener[] = [];
@@ -91,6 +93,22 @@ export async function startHub(config: Config, role: Role): Promise<Hub> {
   }
 }
 
+/**
+ * The configured store, read-only for the query role. The Elasticsearch client is loaded only when it is
+ * configured, so the embedded setup does not pay for it.
+ */
+async function openStorage(config: Config, role: Role, metrics: SelfMetrics): Promise<Storage> {
+  const readOnly = role === 'query';
+  if (config.storage.kind === 'sqlite') {
+    return new SqliteStorage({ dataDir: config.dataDir, readOnly, maxPendingItems: config.maxQueuedItems });
+  }
+  const { openElasticsearchStorage } = await import('./storage/elasticsearch/es-storage.js');
+  const { connection, shards, replicas } = config.storage;
+  const storage = openElasticsearchStorage({ connection, readOnly, indexSettings: { shards, replicas } });
+  if (!readOnly) metrics.observeElasticsearchWriter(() => storage.writer.counters(), () => storage.writer.pendingItems);
+  return storage;
+}
+
 /** Runs retention now and hourly on the writing store; the first run does not delay readiness. */
 function startRetention(config: Config, storage: Storage, metrics: SelfMetrics): RetentionSchedule | undefined {
   const maintenance = storage.maintenance;
@@ -108,12 +126,17 @@ function startRetention(config: Config, storage: Storage, metrics: SelfMetrics):
 }
 
 function startPipeline(config: Config, storage: Storage, metrics: SelfMetrics): IngestPipeline {
-  const serviceGraph = new ServiceGraphProcessor({ waitMs: config.serviceGraphWaitMs });
+  const serviceGraph = new ServiceGraphProcessor({
+    waitMs: config.serviceGraphWaitMs,
+    // Collectors sharing a store look up the other half of a call that reached another collector. A lone
+    // SQLite writer holds both halves itself, and its reads would only cost the event loop.
+    lookupPartners: config.storage.kind === 'elasticsearch' ? (refs) => storage.traces.getSpansAndChildren(refs) : undefined,
+  });
   metrics.observeServiceGraph(() => serviceGraph.stats());
   const pipeline = new IngestPipeline({
     writer: storage.writer,
     serviceGraph,
-    redMetrics: new RedMetrics(),
+    redMetrics: new RedMetrics({ instanceLabels: sharedStoreInstanceLabels(config) }),
     deltaToCumulative: new DeltaToCumulative(),
     metrics,
     maxQueuedItems: config.maxQueuedItems,
@@ -126,6 +149,15 @@ function startPipeline(config: Config, storage: Storage, metrics: SelfMetrics): 
   });
   pipeline.start();
   return pipeline;
+}
+
+/**
+ * On a store shared by several collectors, each labels the series it derives from spans with its instance,
+ * as Tempo's metrics-generators do, so their counters never overwrite each other's samples. Host name and
+ * pid: unique per pod in Kubernetes and per process on one machine.
+ */
+function sharedStoreInstanceLabels(config: Config): Record<string, string> {
+  return config.storage.kind === 'elasticsearch' ? { __metrics_gen_instance: `${hostname()}:${process.pid}` } : {};
 }
 
 async function startReceivers(config: Config, pipeline: IngestPipeline, metrics: SelfMetrics, listeners: Listener[]): Promise<BoundPorts> {

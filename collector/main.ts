@@ -103,7 +103,7 @@ function printAgentListeners(config: AgentConfig, ports: AgentPorts): void {
 
 function printListeners(config: Config, role: Role, ports: BoundPorts): void {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const lines = [`meshscope ${role} started; data in ${config.dataDir}`];
+  const lines = [`meshscope ${role} started; data in ${dataLocation(config)}`];
   if (ports.query !== undefined) lines.push(`  query API          http://${host}:${ports.query}/`);
   if (ports.admin !== undefined) lines.push(`  health, metrics    http://${host}:${ports.admin}/ready  /metrics`);
   if (ports.otlpGrpc !== undefined) lines.push(`  OTLP/gRPC          ${host}:${ports.otlpGrpc}`);
@@ -111,6 +111,12 @@ function printListeners(config: Config, role: Role, ports: BoundPorts): void {
   if (ports.zipkin !== undefined) lines.push(`  Zipkin             http://${host}:${ports.zipkin}/api/v2/spans`);
   if (ports.jaegerHttp !== undefined) lines.push(`  Jaeger Thrift      http://${host}:${ports.jaegerHttp}/api/traces`);
   console.log(lines.join('\n'));
+}
+
+function dataLocation(config: Config): string {
+  if (config.storage.kind === 'sqlite') return config.dataDir;
+  const { nodes, indexPrefix } = config.storage.connection;
+  return `elasticsearch ${nodes.join(', ')} (indices ${indexPrefix}-*)`;
 }
 
 function waitForSignal(): Promise<void> {

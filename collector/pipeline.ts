@@ -95,9 +95,10 @@ export class IngestPipeline implements IngestSink {
 
   /** Writes the service-graph edges accumulated so far, and feeds them to the RED metrics. */
   async flushEdges(): Promise<void> {
-    const edges = this.options.serviceGraph.drainEdges();
+    const serviceGraph = this.options.serviceGraph;
+    const edges = serviceGraph.drainEdges();
     if (edges.length === 0) return;
-    this.options.redMetrics.consumeEdges(edges);
+    this.options.redMetrics.consumeEdges(edges.filter((edge) => !serviceGraph.isCountedElsewhere(edge)));
     await this.writeDerived('service-graph edges', batchOf({ edges }));
   }
 
@@ -114,7 +115,8 @@ export class IngestPipeline implements IngestSink {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
-    this.options.serviceGraph.shutdown();
+    // Waits for a partner lookup in flight, whose edges the last flush must include.
+    await this.options.serviceGraph.shutdown();
     await this.flushEdges();
     await this.flushRedMetrics();
   }

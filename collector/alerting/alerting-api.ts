@@ -1,9 +1,10 @@
-// What the alerting HTTP routes need, in two forms: live, in the process that evaluates rules, and
-// stored, on a read-only query node, which serves the status the evaluating process last published
-// (AlertingStatusSnapshot) and refuses changes with a conflict naming where to make them.
+// What the alerting HTTP routes need, in two forms: live, in a collector, and stored, on a read-only query
+// node, which serves the status the evaluating collector last published (AlertingStatusSnapshot) and
+// refuses changes with a conflict naming where to make them. A collector that does not hold the
+// evaluation lease answers the status like a query node, but takes rule changes (into the store).
 import { MeshscopeError } from '../errors.js';
 import type { AlertingService, ApiRuleInput, ListedRule, ReloadStatus } from './alerting-service.js';
-import { alertsOf, type AlertStatus, type GroupStatus, type RuleEvaluator } from './evaluator.js';
+import { alertsOf, type AlertStatus, type GroupStatus } from './evaluator.js';
 import type { AlertingStatusSnapshot, AlertingStore } from './model.js';
 
 export interface AlertingApi {
@@ -18,10 +19,15 @@ export interface AlertingApi {
   reload(): Promise<ReloadStatus>;
 }
 
-export function liveAlertingApi(evaluator: RuleEvaluator, service: AlertingService, reload: () => Promise<ReloadStatus>): AlertingApi {
+/**
+ * A collector's API: rule status from its own evaluator while it holds the lease, else from `published`
+ * (a StoredAlertingApi over the shared store); the rule list and changes from its AlertingService.
+ */
+export function liveAlertingApi(service: AlertingService, published: AlertingApi, reload: () => Promise<ReloadStatus>): AlertingApi {
+  const groups = async (): Promise<GroupStatus[]> => service.evaluatedGroups() ?? published.groups();
   return {
-    groups: async () => evaluator.groups(),
-    alerts: async () => evaluator.alerts(),
+    groups,
+    alerts: async () => alertsOf(await groups()),
     listRules: async () => service.listRules(),
     getRule: async (id) => service.getRule(id),
     createRule: (input) => service.createRule(input),

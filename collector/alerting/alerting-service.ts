@@ -2,21 +2,41 @@
 // and POST /-/reload, all or nothing) and rules made through /api/alerts/rules (validated like a rule
 // file, persisted in the store). Every change hands the evaluator the whole set of groups; it keeps the
 // state of rules that still exist.
+//
+// Collectors sharing a store share one evaluation lease (evaluation-lease.ts). Every round each one takes
+// or renews it and re-reads the API rules from the store, so a rule made through any collector is
+// evaluated within one round. The holder runs a rule evaluator; the others run none and answer the
+// status APIs from what the holder publishes. Gaining the lease starts a new evaluator, which loads the
+// alert states the previous holder saved (a firing alert keeps its activeAt, firedAt and lastSentAt, so
+// it is resent only once the resend delay since its last send has passed, as after a restart); losing it
+// ends the evaluator's term at once: nothing more is written, sent or saved by it.
 import { randomBytes } from 'node:crypto';
 import { MeshscopeError } from '../errors.js';
-import type { RuleEvaluator } from './evaluator.js';
+import { EvaluationLease, leaseTimingFor, newHolderId, type LeaseTiming } from './evaluation-lease.js';
+import type { GroupStatus, RuleEvaluator } from './evaluator.js';
 import type { AlertingStore, ApiRule, Rule, RuleGroup } from './model.js';
 import { parseRuleDurationMs } from './rule-duration.js';
 import { loadRuleFiles } from './rule-loader.js';
 import { describeRuleProblem, toRule, validateRuleGroup, type RuleDefinition } from './rule-validation.js';
 
 export interface AlertingServiceOptions {
-  evaluator: RuleEvaluator;
+  /**
+   * Makes the evaluator of one term of holding the lease. `active` turns false the moment the term ends;
+   * the evaluator must then write, send and save nothing (RuleEvaluatorOptions.active).
+   */
+  createEvaluator(active: () => boolean): RuleEvaluator;
   store: AlertingStore;
   /** MESHSCOPE_RULES_FILE; '' for none. */
   rulesFiles: string;
   defaultIntervalMs: number;
   now?: () => number;
+  /** This process in the lease; default newHolderId(). */
+  holder?: string;
+  /** Default leaseTimingFor(the shortest group interval). */
+  leaseTiming?: LeaseTiming;
+  /** Called after the rules changed or this process started evaluating, to publish the status. */
+  onChange?: () => void;
+  log?: (message: string) => void;
 }
 
 /** The JSON of a rule in /api/alerts/rules: the rule-file fields plus its group. */
@@ -53,19 +73,68 @@ export class AlertingService {
   private apiRules: ApiRule[] = [];
   private reloadStatus: ReloadStatus = { successful: true, lastAttemptMs: 0, lastError: '' };
   private readonly now: () => number;
-  /** Serialises reloads and API changes so two never interleave their read-modify-apply. */
+  private readonly log: (message: string) => void;
+  /** Serialises reloads, API changes and lease rounds so two never interleave their read-modify-apply. */
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly lease: EvaluationLease;
+  /** The evaluator of the current term; present only while this process holds the lease. */
+  private evaluator: RuleEvaluator | undefined;
+  private roundTimer: NodeJS.Timeout | undefined;
+  private shuttingDown: Promise<void> | undefined;
 
   constructor(private readonly options: AlertingServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => undefined);
+    this.lease = new EvaluationLease(options.store, options.holder ?? newHolderId(), this.now, this.log);
   }
 
-  /** Loads rule files and stored API rules and starts evaluating; an invalid rule file fails start-up. */
+  /**
+   * Loads rule files and stored API rules and runs the first lease round, so a collector that takes the
+   * lease has restored its alert states before it returns. An invalid rule file fails start-up.
+   */
   async start(): Promise<void> {
     this.fileGroups = await this.loadFiles();
     this.reloadStatus = { successful: true, lastAttemptMs: this.now(), lastError: '' };
-    this.apiRules = await this.options.store.listApiRules();
-    await this.options.evaluator.start(this.allGroups());
+    await this.serialised(() => this.round());
+    this.scheduleRound();
+  }
+
+  /** True while this process holds the lease and evaluates. */
+  get leading(): boolean {
+    return this.evaluator !== undefined && this.lease.holds();
+  }
+
+  get holder(): string {
+    return this.lease.holder;
+  }
+
+  /** The evaluator's status while this process evaluates; undefined otherwise (the holder publishes it). */
+  evaluatedGroups(): GroupStatus[] | undefined {
+    return this.leading ? this.evaluator?.groups() : undefined;
+  }
+
+  /** The lease timing now: from the shortest interval of the groups and the default interval. */
+  leaseTiming(): LeaseTiming {
+    return this.options.leaseTiming ?? leaseTimingFor(Math.min(this.options.defaultIntervalMs, ...this.allGroups().map((group) => group.intervalMs)));
+  }
+
+  /**
+   * Stops the rounds and the evaluator (waiting for running iterations), runs beforeRelease while this
+   * process still counts as the holder (publishing the final status), then releases the lease so another
+   * collector takes over at its next round. Idempotent.
+   */
+  shutdown(beforeRelease: () => Promise<void> = async () => undefined): Promise<void> {
+    clearTimeout(this.roundTimer);
+    this.shuttingDown ??= this.serialised(async () => {
+      if (this.evaluator !== undefined) {
+        await this.evaluator.shutdown();
+        await beforeRelease();
+        this.evaluator = undefined;
+      }
+      // Also when the evaluator failed to start: the lease may still be ours.
+      await this.lease.release();
+    });
+    return this.shuttingDown;
   }
 
   /** Re-reads the rule files; on any problem the running rules stay as they are and the error is returned. */
@@ -118,6 +187,7 @@ export class AlertingService {
 
   createRule(input: ApiRuleInput): Promise<ListedRule> {
     return this.serialised(async () => {
+      await this.refreshApiRules();
       const id = newRuleId(this.now());
       await this.store(this.toApiRule(id, input));
       return this.getRule(id);
@@ -126,6 +196,7 @@ export class AlertingService {
 
   updateRule(id: string, input: ApiRuleInput): Promise<ListedRule> {
     return this.serialised(async () => {
+      await this.refreshApiRules();
       this.requireApiRule(id);
       await this.store(this.toApiRule(id, input));
       return this.getRule(id);
@@ -134,6 +205,7 @@ export class AlertingService {
 
   deleteRule(id: string): Promise<void> {
     return this.serialised(async () => {
+      await this.refreshApiRules();
       this.requireApiRule(id);
       await this.options.store.deleteApiRule(id);
       this.apiRules = this.apiRules.filter((rule) => rule.id !== id);
@@ -148,12 +220,67 @@ export class AlertingService {
 
   private async store(rule: ApiRule): Promise<void> {
     await this.options.store.putApiRule(rule);
-    this.apiRules = [...this.apiRules.filter((existing) => existing.id !== rule.id), rule].sort((a, b) => a.id.localeCompare(b.id));
+    this.apiRules = sortedById([...this.apiRules.filter((existing) => existing.id !== rule.id), rule]);
     this.apply();
   }
 
   private apply(): void {
-    this.options.evaluator.applyGroups(this.allGroups());
+    this.evaluator?.applyGroups(this.allGroups());
+    this.options.onChange?.();
+  }
+
+  /**
+   * One lease round: take or renew the lease, pick up API rules changed through other collectors, and
+   * start or stop evaluating. Gaining the lease re-reads rules and alert states from the store first.
+   */
+  private async round(): Promise<void> {
+    const heldBefore = this.lease.holds();
+    const holds = await this.lease.renew(this.leaseTiming());
+    // A term also ends when the lease lapsed locally and was renewed only afterwards: another collector may
+    // have evaluated meanwhile, so the states are reloaded rather than continued.
+    if ((!holds || !heldBefore) && this.evaluator !== undefined) await this.stepDown();
+    await this.refreshApiRules();
+    if (holds && this.evaluator === undefined) await this.takeOver();
+  }
+
+  private scheduleRound(): void {
+    if (this.shuttingDown !== undefined) return;
+    this.roundTimer = setTimeout(() => {
+      void this.serialised(() => (this.shuttingDown === undefined ? this.round() : Promise.resolve()))
+        .catch((error: unknown) => this.log(`alerting round failed: ${(error as Error).message}`))
+        .finally(() => this.scheduleRound());
+    }, this.leaseTiming().renewEveryMs);
+    // Rounds alone must not keep the process alive; shutdown() stops them anyway.
+    this.roundTimer.unref();
+  }
+
+  private async takeOver(): Promise<void> {
+    const evaluator = this.options.createEvaluator(() => this.evaluator === evaluator && this.lease.holds());
+    this.evaluator = evaluator;
+    try {
+      await evaluator.start(this.allGroups());
+    } catch (error) {
+      this.evaluator = undefined;
+      throw error;
+    }
+    this.log(`evaluating rules: this collector (${this.holder}) holds the rule-evaluation lease`);
+    this.options.onChange?.();
+  }
+
+  private async stepDown(): Promise<void> {
+    const evaluator = this.evaluator!;
+    // Cleared first: the evaluator's active() turns false now, not after its running iteration.
+    this.evaluator = undefined;
+    this.log(`stopped evaluating rules: the rule-evaluation lease is held by another collector or could not be renewed in time`);
+    await evaluator.shutdown();
+  }
+
+  /** Takes the store's API rules when they differ from ours (changed through another collector). */
+  private async refreshApiRules(): Promise<void> {
+    const stored = sortedById(await this.options.store.listApiRules());
+    if (JSON.stringify(stored) === JSON.stringify(this.apiRules)) return;
+    this.apiRules = stored;
+    this.apply();
   }
 
   /** File groups first (in file order), then API groups by name; API rules keep their creation order. */
@@ -201,6 +328,10 @@ export class AlertingService {
     this.chain = result.catch(() => undefined);
     return result;
   }
+}
+
+function sortedById(rules: ApiRule[]): ApiRule[] {
+  return [...rules].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function ruleDefinitionOf(input: ApiRuleInput): RuleDefinition {

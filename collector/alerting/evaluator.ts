@@ -77,6 +77,11 @@ export interface RuleEvaluatorOptions {
   clock?: Clock;
   timers?: Timers;
   hooks?: EvaluatorHooks;
+  /**
+   * False while this process must not evaluate (it does not hold the evaluation lease): iterations are
+   * skipped and nothing is written, sent or saved, even by an iteration already running. Default: always.
+   */
+  active?: () => boolean;
 }
 
 export interface RuleStatus {
@@ -162,9 +167,12 @@ export class RuleEvaluator {
       externalLabels: options.externalLabels ?? {},
       externalURL: options.externalURL,
     };
+    const active = options.active ?? (() => true);
     this.deps = {
       query: options.query,
-      writeSamples: (samples) => options.writeSamples(samples),
+      writeSamples: async (samples) => {
+        if (active()) await options.writeSamples(samples);
+      },
       templates,
       resendDelayMs: options.resendDelayMs ?? DEFAULT_RESEND_DELAY_MS,
       clock: this.clock,
@@ -175,6 +183,7 @@ export class RuleEvaluator {
       notify: (alerts) => this.notify(alerts),
       persist: (states) => this.persist(states),
       hooks: options.hooks ?? {},
+      active,
     };
   }
 
@@ -319,6 +328,7 @@ export class RuleEvaluator {
   }
 
   private notify(alerts: NotifiableAlert[]): void {
+    if (!this.deps.active()) return;
     for (const notifier of this.options.notifiers) {
       try {
         notifier.send(alerts);
@@ -330,7 +340,8 @@ export class RuleEvaluator {
 
   /** Saves one after another, so a later state never gets overwritten by an earlier save finishing last. */
   private persist(states: Map<string, AlertInstance[]>): Promise<void> {
-    const save = this.saveTail.then(() => this.options.store.saveAlertStates(states));
+    // Once inactive, the collector that now evaluates owns the states: an old iteration must not overwrite them.
+    const save = this.saveTail.then(() => (this.deps.active() ? this.options.store.saveAlertStates(states) : undefined));
     this.saveTail = save.catch(() => undefined);
     return save;
   }

@@ -83,6 +83,8 @@ export interface GroupRunnerDeps {
   /** Saves rule states keyed by ruleKeyString; rejects when the store fails. */
   persist(states: Map<string, AlertInstance[]>): Promise<void>;
   hooks: EvaluatorHooks;
+  /** False while this process must not evaluate (see RuleEvaluatorOptions.active): iterations are skipped. */
+  active(): boolean;
 }
 
 /** Most example-trace lookups per rule and evaluation, so a mass outage does not fan out unbounded. */
@@ -209,6 +211,7 @@ export class GroupRunner {
     }
     const tMs = this.nextEvalMs;
     this.nextEvalMs = tMs + interval;
+    if (!this.deps.active()) return;
     try {
       await this.evaluate(tMs);
     } catch (err) {

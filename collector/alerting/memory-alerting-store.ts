@@ -6,6 +6,7 @@ export class MemoryAlertingStore implements AlertingStore {
   private readonly rules = new Map<string, ApiRule>();
   private readonly states = new Map<string, AlertInstance[]>();
   private status: AlertingStatusSnapshot | undefined;
+  private lease: { holder: string; expiresAtMs: number } | undefined;
 
   async listApiRules(): Promise<ApiRule[]> {
     return [...this.rules.values()].sort((a, b) => a.id.localeCompare(b.id)).map((rule) => structuredClone(rule));
@@ -36,5 +37,16 @@ export class MemoryAlertingStore implements AlertingStore {
 
   async loadStatus(): Promise<AlertingStatusSnapshot | undefined> {
     return structuredClone(this.status);
+  }
+
+  async acquireLease(holder: string, ttlMs: number): Promise<boolean> {
+    const nowMs = Date.now();
+    if (this.lease !== undefined && this.lease.holder !== holder && this.lease.expiresAtMs > nowMs) return false;
+    this.lease = { holder, expiresAtMs: nowMs + ttlMs };
+    return true;
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    if (this.lease?.holder === holder) this.lease = undefined;
   }
 }

@@ -144,6 +144,15 @@ export interface AlertingStore {
   saveStatus(status: AlertingStatusSnapshot): Promise<void>;
   /** The last published status; undefined before any. */
   loadStatus(): Promise<AlertingStatusSnapshot | undefined>;
+  /**
+   * Takes or renews the rule-evaluation lease for `holder` until ttlMs from now (the caller's clock).
+   * True when holder holds it after the call: it was free, had expired, or was already holder's. Replicas
+   * sharing one store call it every round; only the holder evaluates rules and sends notifications, so
+   * rules are evaluated once however many collectors run.
+   */
+  acquireLease(holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if holder holds it, so another replica can take over at once (on shutdown). */
+  releaseLease(holder: string): Promise<void>;
 }
 
 /**

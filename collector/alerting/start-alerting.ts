@@ -2,12 +2,16 @@
 // the evaluator writing recorded series and ALERTS through the store's writer, the notifiers, example
 // traces from the trace store, and the rule sources. An invalid rule file at start-up is a configuration
 // error naming MESHSCOPE_RULES_FILE, as Prometheus refuses to start on one.
+//
+// Several collectors may share one store: only the one holding the evaluation lease evaluates, sends and
+// publishes the status (alerting-service.ts); shutdown publishes a last status and releases the lease.
 import { PromqlEngine } from '../../query-api/promql/engine.js';
 import { ConfigError, type AlertingConfig } from '../config/config.js';
 import type { Storage } from '../storage/api.js';
 import type { AlertingMetrics } from '../telemetry/alerting-metrics.js';
-import { liveAlertingApi, type AlertingApi } from './alerting-api.js';
+import { liveAlertingApi, StoredAlertingApi, type AlertingApi } from './alerting-api.js';
 import { AlertingService, type ReloadStatus } from './alerting-service.js';
+import type { LeaseTiming } from './evaluation-lease.js';
 import { RuleEvaluator } from './evaluator.js';
 import { exampleTraceFinder } from './example-traces.js';
 import type { AlertingStatusSnapshot, AlertingStore, Notifier } from './model.js';
@@ -27,6 +31,7 @@ export interface Alerting {
   api: AlertingApi;
   /** Reloads rule files (SIGHUP, POST /-/reload); never throws, the status says what happened. */
   reload(): Promise<ReloadStatus>;
+  /** Stops evaluating, publishes a last status, releases the evaluation lease, drains notifications. Idempotent. */
   shutdown(): Promise<void>;
 }
 
@@ -37,6 +42,8 @@ export interface AlertingStartOptions {
   /** The UI's address for generatorURL and the webhook's externalURL. */
   externalUrl: string;
   log: (message: string) => void;
+  /** The evaluation lease's holder id and timing; defaults: newHolderId(), from the group intervals. */
+  lease?: { holder?: string; timing?: LeaseTiming };
 }
 
 export async function startAlerting(options: AlertingStartOptions): Promise<Alerting> {
@@ -49,24 +56,43 @@ export async function startAlerting(options: AlertingStartOptions): Promise<Aler
     metrics: metrics.notifierMetrics,
     log,
   });
-  const publisher = new StatusPublisher(storage.alerting, () => ({ savedAtMs: Date.now(), groups: evaluator.groups(), rules: service.listRules() }), log);
-  const evaluator = new RuleEvaluator({
-    query: (expr, timeMs) => engine.evaluateInstant(expr, timeMs),
-    writeSamples: (samples) => storage.writer.write({ spans: [], logs: [], samples, metricMetadata: [], edges: [] }),
-    store: storage.alerting,
-    notifiers,
-    expandTemplate,
-    externalURL: externalUrl,
-    findExampleTraces: exampleTraceFinder({ traces: storage.traces, count: EXAMPLE_TRACES_PER_ALERT }),
-    hooks: {
-      ...metrics.evaluatorHooks,
-      groupEvaluated: (group, durationMs) => {
-        metrics.evaluatorHooks.groupEvaluated?.(group, durationMs);
-        publisher.schedule();
-      },
+  const publisher = new StatusPublisher(
+    storage.alerting,
+    () => {
+      const groups = service.evaluatedGroups();
+      return groups === undefined ? undefined : { savedAtMs: Date.now(), groups, rules: service.listRules() };
     },
+    log,
+  );
+  const createEvaluator = (active: () => boolean): RuleEvaluator =>
+    new RuleEvaluator({
+      query: (expr, timeMs) => engine.evaluateInstant(expr, timeMs),
+      writeSamples: (samples) => storage.writer.write({ spans: [], logs: [], samples, metricMetadata: [], edges: [] }),
+      store: storage.alerting,
+      notifiers,
+      expandTemplate,
+      externalURL: externalUrl,
+      findExampleTraces: exampleTraceFinder({ traces: storage.traces, count: EXAMPLE_TRACES_PER_ALERT }),
+      active,
+      hooks: {
+        ...metrics.evaluatorHooks,
+        groupEvaluated: (group, durationMs) => {
+          metrics.evaluatorHooks.groupEvaluated?.(group, durationMs);
+          publisher.schedule();
+        },
+      },
+    });
+  const service = new AlertingService({
+    createEvaluator,
+    store: storage.alerting,
+    rulesFiles: config.rulesFiles,
+    defaultIntervalMs: config.ruleIntervalMs,
+    holder: options.lease?.holder,
+    leaseTiming: options.lease?.timing,
+    // Rule changes are published at once, so a query node lists a new rule before its first evaluation.
+    onChange: () => publisher.schedule(),
+    log,
   });
-  const service = new AlertingService({ evaluator, store: storage.alerting, rulesFiles: config.rulesFiles, defaultIntervalMs: config.ruleIntervalMs });
   try {
     await service.start();
   } catch (error) {
@@ -75,31 +101,23 @@ export async function startAlerting(options: AlertingStartOptions): Promise<Aler
     throw error;
   }
   metrics.recordReload(true, service.lastReload().lastAttemptMs);
-  publisher.schedule();
   const reload = async (): Promise<ReloadStatus> => {
     const status = await service.reload();
     metrics.recordReload(status.successful, status.lastAttemptMs);
     if (status.successful) log('rules reloaded');
     else log(`rule reload failed, the previous rules keep running: ${status.lastError}`);
-    publisher.schedule();
     return status;
   };
-  const live = liveAlertingApi(evaluator, service, reload);
-  // Rule changes are published at once, so a query node lists a new rule before its first evaluation.
-  const published = <T>(change: Promise<T>): Promise<T> => change.finally(() => publisher.schedule());
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    await service.shutdown(() => publisher.flush());
+    publisher.stop();
+    await Promise.all(notifiers.map((notifier) => notifier.close(NOTIFIER_DRAIN_MS)));
+  };
   return {
-    api: {
-      ...live,
-      createRule: (input) => published(live.createRule(input)),
-      updateRule: (id, input) => published(live.updateRule(id, input)),
-      deleteRule: (id) => published(live.deleteRule(id)),
-    },
+    api: liveAlertingApi(service, new StoredAlertingApi(storage.alerting), reload),
     reload,
-    shutdown: async () => {
-      await evaluator.shutdown();
-      await publisher.flush();
-      await Promise.all(notifiers.map((notifier) => notifier.close(NOTIFIER_DRAIN_MS)));
-    },
+    shutdown: () => (stopping ??= stop()),
   };
 }
 
@@ -107,9 +125,10 @@ export async function startAlerting(options: AlertingStartOptions): Promise<Aler
 class StatusPublisher {
   private timer: NodeJS.Timeout | undefined;
 
+  /** status: undefined while this collector does not evaluate (the one that does publishes). */
   constructor(
     private readonly store: AlertingStore,
-    private readonly status: () => AlertingStatusSnapshot,
+    private readonly status: () => AlertingStatusSnapshot | undefined,
     private readonly log: (message: string) => void,
   ) {}
 
@@ -119,11 +138,17 @@ class StatusPublisher {
     this.timer.unref();
   }
 
-  async flush(): Promise<void> {
+  stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  async flush(): Promise<void> {
+    this.stop();
+    const status = this.status();
+    if (status === undefined) return;
     try {
-      await this.store.saveStatus(this.status());
+      await this.store.saveStatus(status);
     } catch (error) {
       this.log(`could not publish the alerting status: ${(error as Error).message}`);
     }

@@ -11,7 +11,7 @@ test('defaults match the documented ports and paths', () => {
     [4317, 4318, 9411, 14268, 16686, 14269],
   );
   assert.equal(config.dataDir, path.resolve('./data'));
-  assert.equal(config.storage, 'sqlite');
+  assert.deepEqual(config.storage, { kind: 'sqlite' });
   assert.equal(config.maxRequestBytes, 20 * 1024 * 1024);
   assert.equal(config.serviceGraphWaitMs, 120_000);
   assert.equal(config.maxSpansPerTrace, 50_000);
@@ -32,7 +32,9 @@ test('each bad value names its variable and what is allowed', () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ MESHSCOPE_OTLP_HTTP_PORT: '70000' }, /^MESHSCOPE_OTLP_HTTP_PORT is '70000'; expected a port number/],
     [{ MESHSCOPE_QUERY_PORT: '-1' }, /^MESHSCOPE_QUERY_PORT is '-1'/],
-    [{ MESHSCOPE_STORAGE: 'mongo' }, /^MESHSCOPE_STORAGE is 'mongo'; expected 'sqlite'/],
+    [{ MESHSCOPE_STORAGE: 'mongo' }, /^MESHSCOPE_STORAGE is 'mongo'; expected 'sqlite' \(the embedded store\) or 'elasticsearch'/],
+    [{ MESHSCOPE_STORAGE: 'elasticsearch' }, /^MESHSCOPE_ES_URL is unset; expected one or more/],
+    [{ MESHSCOPE_STORAGE: 'elasticsearch', MESHSCOPE_ES_URL: 'http://es:9200', MESHSCOPE_ES_REPLICAS: '-1' }, /^MESHSCOPE_ES_REPLICAS is '-1'; expected a non-negative integer/],
     [{ MESHSCOPE_HOST: 'bad host!' }, /^MESHSCOPE_HOST is 'bad host!'/],
     [{ MESHSCOPE_SERVICE_GRAPH_WAIT: 'soon' }, /^MESHSCOPE_SERVICE_GRAPH_WAIT is 'soon'; expected a duration/],
     [{ MESHSCOPE_MAX_QUEUED_ITEMS: '0' }, /^MESHSCOPE_MAX_QUEUED_ITEMS is '0'; expected a positive integer/],
@@ -138,4 +140,19 @@ test('receivers can be exempted from the ingest token, by name', () => {
     () => loadConfig({ MESHSCOPE_UNAUTHENTICATED_RECEIVERS: 'zipkin,envoy' }),
     (error: unknown) => error instanceof ConfigError && /^MESHSCOPE_UNAUTHENTICATED_RECEIVERS is 'zipkin,envoy'; expected comma-separated receiver names: otlp-grpc, otlp-http, zipkin, jaeger$/.test(error.message),
   );
+});
+
+test('MESHSCOPE_STORAGE=elasticsearch reads the cluster settings', () => {
+  const config = loadConfig({
+    MESHSCOPE_STORAGE: 'elasticsearch',
+    MESHSCOPE_ES_URL: 'http://es1:9200,http://es2:9200',
+    MESHSCOPE_ES_INDEX_PREFIX: 'mesh',
+    MESHSCOPE_ES_REPLICAS: '0',
+  });
+  assert.deepEqual(config.storage, {
+    kind: 'elasticsearch',
+    connection: { nodes: ['http://es1:9200', 'http://es2:9200'], indexPrefix: 'mesh' },
+    shards: 1,
+    replicas: 0,
+  });
 });

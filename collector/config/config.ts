@@ -6,6 +6,7 @@ import {
   commaList,
   durationMs,
   fail,
+  nonNegativeInt,
   port,
   positiveDurationMs,
   positiveInt,
@@ -13,6 +14,7 @@ import {
   urlList,
   type Env,
 } from './env-values.js';
+import { loadElasticsearchConnection, type ElasticsearchConnection } from '../storage/elasticsearch/es-connection.js';
 
 export { ConfigError } from './env-values.js';
 
@@ -26,7 +28,7 @@ export interface Config {
   /** Health and own metrics of a collector-only process (Jaeger collector's admin port). */
   adminPort: number;
   dataDir: string;
-  storage: 'sqlite';
+  storage: StorageConfig;
   /** Bearer tokens; required whenever the host is not loopback. */
   ingestToken: string | undefined;
   /** Receivers that accept data without the ingest token (clients that cannot send one, like Envoy). */
@@ -66,6 +68,17 @@ export interface AlertingConfig {
   externalUrl: string | undefined;
 }
 
+/** MESHSCOPE_STORAGE: the embedded store in the data dir, or an Elasticsearch cluster shared by replicas. */
+export type StorageConfig =
+  | { kind: 'sqlite' }
+  | {
+      kind: 'elasticsearch';
+      connection: ElasticsearchConnection;
+      /** Primary shards and replicas of each new daily index (MESHSCOPE_ES_SHARDS, MESHSCOPE_ES_REPLICAS). */
+      shards: number;
+      replicas: number;
+    };
+
 export const RECEIVER_NAMES = ['otlp-grpc', 'otlp-http', 'zipkin', 'jaeger'] as const;
 export type ReceiverName = (typeof RECEIVER_NAMES)[number];
 
@@ -90,7 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
     queryPort: port(env, 'MESHSCOPE_QUERY_PORT', 16686),
     adminPort: port(env, 'MESHSCOPE_ADMIN_PORT', 14269),
     dataDir: path.resolve(env.MESHSCOPE_DATA_DIR || './data'),
-    storage: storageKind(env),
+    storage: storage(env),
     ingestToken: env.MESHSCOPE_INGEST_TOKEN || undefined,
     unauthenticatedReceivers: receiverNames(env, 'MESHSCOPE_UNAUTHENTICATED_RECEIVERS'),
     queryToken: env.MESHSCOPE_QUERY_TOKEN || undefined,
@@ -183,8 +196,14 @@ function receiverNames(env: Env, name: string): ReadonlySet<ReceiverName> {
   return new Set(names as ReceiverName[]);
 }
 
-function storageKind(env: Env): 'sqlite' {
-  const raw = env.MESHSCOPE_STORAGE || 'sqlite';
-  if (raw !== 'sqlite') fail('MESHSCOPE_STORAGE', raw, "'sqlite' (the embedded store)");
-  return raw;
+function storage(env: Env): StorageConfig {
+  const kind = env.MESHSCOPE_STORAGE || 'sqlite';
+  if (kind === 'sqlite') return { kind };
+  if (kind !== 'elasticsearch') fail('MESHSCOPE_STORAGE', kind, "'sqlite' (the embedded store) or 'elasticsearch'");
+  return {
+    kind,
+    connection: loadElasticsearchConnection(env),
+    shards: positiveInt(env, 'MESHSCOPE_ES_SHARDS', 1),
+    replicas: nonNegativeInt(env, 'MESHSCOPE_ES_REPLICAS', 1),
+  };
 }

@@ -27,6 +27,13 @@ export function positiveInt(env: Env, name: string, fallback: number): number {
   return Number(raw);
 }
 
+export function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) fail(name, raw, 'a non-negative integer');
+  return Number(raw);
+}
+
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A duration in ms, s, m or h (500ms, 30s, 2m, 1h); zero allowed. */

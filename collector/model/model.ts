@@ -236,6 +236,11 @@ export interface ServiceGraphEdge {
   serverLatencySumSeconds: number;
   clientLatencyBuckets: number[];
   clientLatencySumSeconds: number;
+  /**
+   * Set on an increment of exactly one call whose two halves reached different collectors: each of them
+   * may record the call, so a store adds an increment with a callKey it already holds only once.
+   */
+  callKey?: string;
 }
 
 /** Tempo's default service-graph histogram buckets, so Grafana's panels line up. */

@@ -26,9 +26,14 @@ export function latencyBucketIndex(seconds: number): number {
   return LATENCY_BUCKETS_SECONDS.length;
 }
 
-/** Sums calls into one increment per (minute, client, server, connection type) until drained. */
+/**
+ * Sums calls into one increment per (minute, client, server, connection type) until drained. A call
+ * another collector may record as well is kept apart, as an increment of its own with its callKey, so the
+ * store can add it once.
+ */
 export class EdgeAccumulator {
   readonly #edges = new Map<string, ServiceGraphEdge>();
+  #keyedCalls: ServiceGraphEdge[] = [];
 
   add(call: EdgeCall): void {
     // NUL cannot appear in a service name we would want to keep apart, so the key is unambiguous.
@@ -46,12 +51,36 @@ export class EdgeAccumulator {
     edge.clientLatencySumSeconds += call.clientLatencySeconds;
   }
 
+  /** One call as an increment of its own, marked with the key that names the call; returns the increment. */
+  addKeyedCall(call: EdgeCall, callKey: string): ServiceGraphEdge {
+    const edge = singleCallEdge(call, callKey);
+    this.#keyedCalls.push(edge);
+    return edge;
+  }
+
   /** Everything accumulated since the last drain; the accumulator starts again from nothing. */
   drain(): ServiceGraphEdge[] {
-    const edges = [...this.#edges.values()];
+    const edges = [...this.#edges.values(), ...this.#keyedCalls];
     this.#edges.clear();
+    this.#keyedCalls = [];
     return edges;
   }
+}
+
+/**
+ * The increment of exactly one call. Pure, so two collectors recording the same call produce equal
+ * increments, and a store keeping either one keeps the same numbers.
+ */
+export function singleCallEdge(call: EdgeCall, callKey: string): ServiceGraphEdge {
+  const edge = emptyEdge(call);
+  edge.calls = 1;
+  edge.failedCalls = call.failed ? 1 : 0;
+  edge.serverLatencyBuckets[latencyBucketIndex(call.serverLatencySeconds)] = 1;
+  edge.serverLatencySumSeconds = call.serverLatencySeconds;
+  edge.clientLatencyBuckets[latencyBucketIndex(call.clientLatencySeconds)] = 1;
+  edge.clientLatencySumSeconds = call.clientLatencySeconds;
+  edge.callKey = callKey;
+  return edge;
 }
 
 function emptyEdge(call: EdgeCall): ServiceGraphEdge {

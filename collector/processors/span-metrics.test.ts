@@ -165,3 +165,12 @@ test('bounded: spans past maxSeries are dropped and counted; idle series are for
   const samples = red.collect(now + 1);
   assert.deepEqual([...calledAt(samples, now + 1 - 1_000), ...calledAt(samples, now + 1)].map((s) => s.value), [0, 1]);
 });
+
+test('instance labels go on every span-metric and service-graph series', async () => {
+  const red = new RedMetrics({ now: () => NOW_MS, instanceLabels: { __metrics_gen_instance: 'collector-a:7' } });
+  red.consumeSpans(decode(await sdkSpans()));
+  red.consumeEdges([edge({})]);
+  const samples = red.collect(NOW_MS);
+  assert.ok(samples.length > 0);
+  for (const sample of samples) assert.equal(sample.labels.__metrics_gen_instance, 'collector-a:7', JSON.stringify(sample.labels));
+});

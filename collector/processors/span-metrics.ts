@@ -67,6 +67,12 @@ export interface RedMetricsOptions {
   staleMs?: number;
   /** Wall-clock milliseconds, compared with collect()'s nowMs. Defaults to Date.now. */
   now?: () => number;
+  /**
+   * Labels added to every series. Collectors sharing one store each count their own share of the spans,
+   * so each labels its series with its instance (Tempo's `__metrics_gen_instance`) and queries sum them;
+   * without it their counters would overwrite each other's samples.
+   */
+  instanceLabels?: Readonly<Record<string, string>>;
 }
 
 export interface RedMetricsStats {
@@ -131,6 +137,7 @@ export class RedMetrics {
   readonly #maxSeries: number;
   readonly #staleMs: number;
   readonly #now: () => number;
+  readonly #instanceLabels: Readonly<Record<string, string>>;
   readonly #spanSeries = new Map<string, SpanSeries>();
   readonly #edgeSeries = new Map<string, EdgeSeries>();
   #droppedSpans = 0;
@@ -141,6 +148,7 @@ export class RedMetrics {
     this.#maxSeries = options.maxSeries ?? DEFAULT_RED_MAX_SERIES;
     this.#staleMs = options.staleMs ?? DEFAULT_RED_STALE_MS;
     this.#now = options.now ?? Date.now;
+    this.#instanceLabels = options.instanceLabels ?? {};
     if (!Number.isInteger(this.#maxSeries) || this.#maxSeries < 1) {
       throw new RangeError(`span metrics: maxSeries must be a positive integer, got ${this.#maxSeries}`);
     }
@@ -157,6 +165,7 @@ export class RedMetrics {
         span_name: span.name,
         span_kind: SPAN_KIND_NAMES[span.kind] ?? SPAN_KIND_NAMES[SpanKind.UNSPECIFIED],
         status_code: STATUS_CODE_NAMES[span.status.code] ?? STATUS_CODE_NAMES[StatusCode.UNSET],
+        ...this.#instanceLabels,
       };
       const key = `${labels.service}\u0000${labels.span_name}\u0000${labels.span_kind}\u0000${labels.status_code}`;
       let series = this.#spanSeries.get(key);
@@ -219,7 +228,7 @@ export class RedMetrics {
     const key = `${edge.client}\u0000${edge.server}\u0000${edge.connectionType}`;
     const existing = this.#edgeSeries.get(key);
     if (existing !== undefined || this.#edgeSeries.size >= this.#maxSeries) return existing;
-    const labels: Record<string, string> = { client: edge.client, server: edge.server };
+    const labels: Record<string, string> = { client: edge.client, server: edge.server, ...this.#instanceLabels };
     // Tempo's label is present with an empty value for plain pairs; to Prometheus that is no label at all.
     if (edge.connectionType !== '') labels.connection_type = edge.connectionType;
     const series: EdgeSeries = {

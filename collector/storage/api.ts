@@ -97,6 +97,12 @@ export interface StoredTrace {
   truncated: boolean;
 }
 
+/** A span named by its ids. */
+export interface SpanRef {
+  traceId: string;
+  spanId: string;
+}
+
 export interface TraceReader {
   /** Service names seen in stored spans, sorted. */
   getServices(): Promise<string[]>;
@@ -113,6 +119,13 @@ export interface TraceReader {
    * matched. Results are copies: callers may mutate them.
    */
   findTraces(query: TraceQuery, options?: TraceReadOptions): Promise<StoredTrace[]>;
+  /**
+   * Every stored span whose (traceId, spanId) or (traceId, parentSpanId) is one of refs: the named spans
+   * and their children, each (traceId, spanId, kind) once with the content last written, in no order.
+   * The service graph reads the other half of a call with it when the two halves reached different
+   * collectors. Results are copies.
+   */
+  getSpansAndChildren(refs: SpanRef[]): Promise<Span[]>;
 }
 
 export interface DependencyReader {

@@ -21,6 +21,7 @@ import type {
   RetentionSignal,
   SelectHints,
   Series,
+  SpanRef,
   Storage,
   StorageMaintenance,
   StorageStats,
@@ -44,6 +45,8 @@ interface StoredSeries {
 export class MemoryStorage implements Storage {
   private readonly spansByTrace = new Map<string, Map<string, Span>>();
   private readonly edgesByKey = new Map<string, ServiceGraphEdge>();
+  /** callKeys of the increments added, so a call recorded by two collectors counts once. */
+  private readonly edgeCallKeys = new Set<string>();
   /** In write order, by id; ids are never reused, so retention leaves the others' ids unchanged. */
   private readonly logRecords = new Map<number, LogRecord>();
   private nextLogId = 0;
@@ -62,6 +65,7 @@ export class MemoryStorage implements Storage {
     getOperations: async (query) => this.getOperations(query),
     getTrace: async (traceId, options = {}) => structuredClone(this.readTrace(traceId, options.maxSpans)),
     findTraces: async (query, options = {}) => structuredClone(this.findTraces(query, options.maxSpans)),
+    getSpansAndChildren: async (refs) => structuredClone(this.getSpansAndChildren(refs)),
   };
 
   readonly dependencies: DependencyReader = {
@@ -236,11 +240,16 @@ export class MemoryStorage implements Storage {
   }
 
   private addEdge(edge: ServiceGraphEdge): void {
+    if (edge.callKey !== undefined) {
+      if (this.edgeCallKeys.has(edge.callKey)) return;
+      this.edgeCallKeys.add(edge.callKey);
+    }
     const key = JSON.stringify([edge.minuteUnixMs, edge.client, edge.server, edge.connectionType]);
     const stored = this.edgesByKey.get(key);
     if (stored === undefined) {
       // A copy: one batch may carry the same increment object twice, and stored rows are mutated.
-      this.edgesByKey.set(key, structuredClone(edge));
+      const { callKey: _callKey, ...increment } = structuredClone(edge);
+      this.edgesByKey.set(key, increment);
       return;
     }
     stored.calls += edge.calls;
@@ -285,6 +294,15 @@ export class MemoryStorage implements Storage {
       .sort((a, b) => b[1] - a[1])
       .slice(0, Math.max(0, query.limit))
       .map(([traceId]) => this.readTrace(traceId, maxSpans));
+  }
+
+  private getSpansAndChildren(refs: SpanRef[]): Span[] {
+    const wanted = new Set(refs.map((ref) => `${ref.traceId}:${ref.spanId}`));
+    const found: Span[] = [];
+    for (const span of this.allSpans()) {
+      if (wanted.has(`${span.traceId}:${span.spanId}`) || wanted.has(`${span.traceId}:${span.parentSpanId}`)) found.push(span);
+    }
+    return found;
   }
 
   private countLogs(query: LogHistogramQuery): number[] {

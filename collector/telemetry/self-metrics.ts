@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServiceGraphStats } from '../processors/service-graph.js';
 import type { RetentionResult, RetentionSignal, StorageStats } from '../storage/api.js';
+import type { BulkCounters } from '../storage/elasticsearch/bulk-writer.js';
 
 export type Signal = 'spans' | 'log_records' | 'metric_points';
 
@@ -125,24 +126,58 @@ export class SelfMetrics {
       ['expiredUnpaired', 'meshscope_service_graph_expired_unpaired_total', 'Halves that found no partner and named no peer, dropped.'],
       ['evicted', 'meshscope_service_graph_evicted_total', 'Halves expired early because too many were waiting.'],
       ['duplicateHalves', 'meshscope_service_graph_duplicate_halves_total', 'Halves seen twice (usually a retried batch), ignored.'],
+      ['storePairs', 'meshscope_service_graph_store_pairs_total', 'Calls completed with a half another collector stored.'],
+      ['partnerLookups', 'meshscope_service_graph_partner_lookups_total', 'Batched store lookups for the other halves of expired halves.'],
+      ['partnerLookupFailures', 'meshscope_service_graph_partner_lookup_failures_total', 'Partner lookups that failed or timed out (their halves resolved as unpaired).'],
     ];
-    for (const [field, name, help] of counters) {
-      new Counter({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          this.inc(stats()[field]);
-        },
-      });
-    }
+    for (const [field, name, help] of counters) this.counterReadAtScrape(name, help, () => stats()[field]);
     new Gauge({
       name: 'meshscope_service_graph_pending_halves',
       help: 'Span halves waiting for their partner.',
       registers: [this.registry],
       collect() {
         this.set(stats().pendingHalves);
+      },
+    });
+  }
+
+  /** Exposes the Elasticsearch bulk writer's counters, read at scrape time. */
+  observeElasticsearchWriter(counters: () => BulkCounters, pendingDocuments: () => number): void {
+    const totals: [Exclude<keyof BulkCounters, 'failuresByReason'>, string, string][] = [
+      ['bulkRequests', 'meshscope_elasticsearch_bulk_requests_total', 'Bulk requests sent to Elasticsearch.'],
+      ['documentsIndexed', 'meshscope_elasticsearch_documents_indexed_total', 'Documents Elasticsearch acknowledged.'],
+      ['documentRetries', 'meshscope_elasticsearch_document_retries_total', 'Documents sent again after a 429 or 503.'],
+    ];
+    for (const [field, name, help] of totals) this.counterReadAtScrape(name, help, () => counters()[field]);
+    new Counter({
+      name: 'meshscope_elasticsearch_documents_failed_total',
+      help: 'Documents that failed for good (their write was refused to the client), by Elasticsearch error type.',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of Object.entries(counters().failuresByReason)) this.inc({ reason }, count);
+      },
+    });
+    new Gauge({
+      name: 'meshscope_elasticsearch_pending_documents',
+      help: 'Documents queued for or in a bulk request, not yet acknowledged.',
+      registers: [this.registry],
+      collect() {
+        this.set(pendingDocuments());
+      },
+    });
+  }
+
+  /** A counter whose value a component keeps itself, copied into the registry at each scrape. */
+  private counterReadAtScrape(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
       },
     });
   }

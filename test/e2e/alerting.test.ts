@@ -5,12 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { getJson, startHub, waitFor, type RunningHub } from './harness.js';
+import { getJson, startHub, startWebhookReceiver, waitFor, type RunningHub, type WebhookReceiver } from './harness.js';
 import { exportSpans, recordCheckoutTrace } from './sdk-fixtures.js';
 
 const PAYMENT_RULES = `groups:
@@ -23,27 +21,6 @@ const PAYMENT_RULES = `groups:
         annotations:
           summary: "{{ $labels.service }} is failing calls"
 `;
-
-interface WebhookReceiver {
-  url: string;
-  messages: any[];
-  close(): Promise<void>;
-}
-
-async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const messages: any[] = [];
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      messages.push(JSON.parse(body));
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, messages, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'meshscope-alerting-e2e-'));
 const rulesFile = path.join(dir, 'payments.yml');

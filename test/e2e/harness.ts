@@ -1,6 +1,8 @@
 // Starts the real `meshscope` command as a child process on free ports and a temporary data dir, the
 // way a user runs it, and learns the bound ports from what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,4 +97,26 @@ export async function getJson(url: string, headers: Record<string, string> = {})
     // not JSON; keep the text for the assertion message
   }
   return { status: response.status, body };
+}
+
+/** A local receiver of Alertmanager's webhook JSON: every message posted to it, parsed, in order. */
+export interface WebhookReceiver {
+  url: string;
+  messages: any[];
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const messages: any[] = [];
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      messages.push(JSON.parse(body));
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, messages, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

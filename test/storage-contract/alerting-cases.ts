@@ -1,5 +1,6 @@
 // AlertingStore cases. Each is one sequence of calls on the store (they share it, so each uses its own
-// rule ids and keys) and returns what the store answered at every step. Maps compare without order.
+// rule ids and keys) and returns what the store answered at every step. Maps compare without order. The
+// store has one evaluation lease, so each lease case leaves it free for the next.
 import type { AlertingStatusSnapshot, AlertInstance, ApiRule } from '../../collector/alerting/model.js';
 import { contractCase, type ContractCase } from './contract-case.js';
 
@@ -41,6 +42,12 @@ function alert(state: AlertInstance['state'], value: number): AlertInstance {
     lastSentAtMs: state === 'firing' ? 1_764_115_260_000 : 0,
     exampleTraceIds: ['a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1'],
   };
+}
+
+const MINUTE_MS = 60_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 const KEY_1 = JSON.stringify(['api', 'shop', 'HighErrorRate', 0]);
@@ -153,5 +160,53 @@ export const ALERTING_CASES: ContractCase[] = [
       return (await storage.alerting.loadAlertStates()).get(key)?.map((instance) => instance.value);
     },
     expected: [Infinity, NaN],
+  }),
+  contractCase({
+    name: 'alerting: the lease is taken when free, refused to others while valid, renewed and released only by its holder',
+    needs: 'alerting',
+    query: async (storage) => {
+      const store = storage.alerting;
+      const steps: unknown[] = [await store.acquireLease('replica-a', MINUTE_MS)];
+      steps.push(await store.acquireLease('replica-b', MINUTE_MS));
+      steps.push(await store.acquireLease('replica-a', MINUTE_MS));
+      await store.releaseLease('replica-b');
+      steps.push(await store.acquireLease('replica-b', MINUTE_MS));
+      await store.releaseLease('replica-a');
+      steps.push(await store.acquireLease('replica-b', MINUTE_MS));
+      steps.push(await store.acquireLease('replica-a', MINUTE_MS));
+      await store.releaseLease('replica-b');
+      return steps;
+    },
+    expected: [true, false, true, false, true, false],
+  }),
+  contractCase({
+    name: 'alerting: an expired lease goes to the next holder that asks',
+    needs: 'alerting',
+    query: async (storage) => {
+      const store = storage.alerting;
+      const ttlMs = 1_500;
+      const steps: unknown[] = [await store.acquireLease('replica-a', ttlMs)];
+      // Past the expiry however long the call took: it was measured from before the answer.
+      const expiredAtMs = Date.now() + ttlMs + 50;
+      steps.push(await store.acquireLease('replica-b', MINUTE_MS));
+      await sleep(expiredAtMs - Date.now());
+      steps.push(await store.acquireLease('replica-b', MINUTE_MS));
+      steps.push(await store.acquireLease('replica-a', MINUTE_MS));
+      await store.releaseLease('replica-b');
+      return steps;
+    },
+    expected: [true, false, true, false],
+  }),
+  contractCase({
+    name: 'alerting: of concurrent acquires by different holders exactly one wins, and no loser throws',
+    needs: 'alerting',
+    query: async (storage) => {
+      const store = storage.alerting;
+      const holders = ['replica-c', 'replica-d', 'replica-e'];
+      const results = await Promise.all(holders.map((holder) => store.acquireLease(holder, MINUTE_MS)));
+      for (const holder of holders) await store.releaseLease(holder);
+      return results.filter((won) => won).length;
+    },
+    expected: 1,
   }),
 ];

@@ -86,8 +86,6 @@ let elasticsearchStores = 0;
 const elasticsearch: ContractBackend = {
   name: 'elasticsearch',
   available: () => (elasticsearchRequired() ? undefined : elasticsearchUnavailableReason()),
-  // This slice stores spans, service-graph edges and logs.
-  lacks: ['metrics', 'retention', 'alerting'],
   open: async () => {
     elasticsearchNode ??= startElasticsearch();
     const node = await elasticsearchNode;
@@ -101,7 +99,8 @@ const elasticsearch: ContractBackend = {
       // Elasticsearch 8 refuses wildcard deletes (action.destructive_requires_name): delete by name.
       const indices = Object.keys(await admin.indices.get({ index: `${indexPrefix}-*` }));
       if (indices.length > 0) await admin.indices.delete({ index: indices });
-      await admin.indices.deleteIndexTemplate({ name: [`${indexPrefix}-spans`, `${indexPrefix}-edges`, `${indexPrefix}-logs`] });
+      const signals = ['spans', 'edges', 'logs', 'series', 'samples', 'metadata', 'alerting'];
+      await admin.indices.deleteIndexTemplate({ name: signals.map((signal) => `${indexPrefix}-${signal}`) });
       await admin.close();
     };
     return { storage, close: () => (closing ??= close()) };

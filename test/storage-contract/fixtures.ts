@@ -288,6 +288,28 @@ const tickSpans: Span[] = [
   span({ traceId: TICK_TRACE, spanId: 'f600000000000002', name: 'tick', kind: SpanKind.INTERNAL, resource: RESOURCES.batch, startMs: TICK_START_MS, startExtraNs: 100n, durationMs: 1 }),
 ];
 
+/**
+ * A span written under one parent, then rewritten on the next UTC day under another (two days before the
+ * others, outside every findTraces window): reads know it only as a child of its new parent.
+ */
+export const REPARENTED_TRACE = 'f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7';
+export const REPARENTED = { oldParent: 'f700000000000001', child: 'f700000000000002', newParent: 'f700000000000003' } as const;
+const REPARENTED_START_MS = -49 * 60 * MINUTE_MS;
+
+function reparentedSpan(spanId: string, parentSpanId: string, startMs: number): Span {
+  return span({ traceId: REPARENTED_TRACE, spanId, parentSpanId, name: 'tick', kind: SpanKind.INTERNAL, resource: RESOURCES.batch, startMs, durationMs: 1 });
+}
+
+const REPARENTED_CHILD_FIRST = reparentedSpan(REPARENTED.child, REPARENTED.oldParent, REPARENTED_START_MS + 1);
+/** The spans of the reparented trace as stored after every write. */
+export function reparentedSpans(): Span[] {
+  return [
+    reparentedSpan(REPARENTED.oldParent, '', REPARENTED_START_MS),
+    reparentedSpan(REPARENTED.child, REPARENTED.newParent, REPARENTED_START_MS + 2 * 60 * MINUTE_MS + 1),
+    reparentedSpan(REPARENTED.newParent, '', REPARENTED_START_MS + 2 * 60 * MINUTE_MS),
+  ];
+}
+
 /** The spans of a trace as stored after every write (the rewrite included), sorted by start time. */
 export function storedTrace(traceId: string): Span[] {
   const all = [...checkoutSpans, ...midnightSpans, ...batchSpans, ...laterSpans, ...tickSpans];
@@ -440,5 +462,7 @@ export function fixtureBatches(): WriteBatch[] {
     batch({ spans: [...checkoutSpans.slice().reverse(), s1, s6, s3, s4], logs: LOG_LINES.slice(12), edges: EDGE_WRITES[2] }),
     // Within one batch too, the later write of a span is the one read.
     batch({ spans: [...laterSpans, BATCH_STEP2_FIRST, BATCH_STEP2_REWRITTEN, ...tickSpans] }),
+    batch({ spans: [REPARENTED_CHILD_FIRST] }),
+    batch({ spans: reparentedSpans() }),
   ];
 }

@@ -79,6 +79,22 @@ export async function writeMetricFixture(writer: StorageWriter): Promise<void> {
     ],
     metricMetadata: [{ metric: 'http_requests_total', type: 'counter', help: 'Requests served', unit: '' }],
   });
+  await writeInterleavedFixture(writer);
+}
+
+/**
+ * Noon a day and a half before MIDNIGHT_MS, away from every other window: one series written in two
+ * batches whose samples interleave in time (the second rewrites the first's last sample), with infinities.
+ */
+const INTERLEAVED_MS = MIDNIGHT_MS - 36 * 3600 * S;
+const INTERLEAVED = { __name__: 'interleaved_gauge', job: 'batch' };
+
+async function writeInterleavedFixture(writer: StorageWriter): Promise<void> {
+  const at = (points: [number, number][]): PrometheusSample[] =>
+    points.map(([offsetSeconds, value]) => ({ labels: INTERLEAVED, timestampMs: INTERLEAVED_MS + offsetSeconds * S, value }));
+  const batch = (samples: PrometheusSample[]) => ({ spans: [], logs: [], edges: [], samples, metricMetadata: [] });
+  await writer.write(batch(at([[0, 1], [60, Infinity], [120, 7]])));
+  await writer.write(batch(at([[100, -Infinity], [120, 5]])));
 }
 
 /** The Series select() returns for these [offset seconds, value] points. */
@@ -106,6 +122,44 @@ export interface MetricReaderCase {
   run(reader: MetricReader): Promise<unknown>;
   expected: unknown;
 }
+
+function interleavedSeries(points: [number, number][]): Series {
+  return {
+    labels: INTERLEAVED,
+    timestampsMs: Float64Array.from(points, ([offsetSeconds]) => INTERLEAVED_MS + offsetSeconds * S),
+    values: Float64Array.from(points, ([, value]) => value),
+  };
+}
+
+const INTERLEAVED_NAME = m('__name__', '=', 'interleaved_gauge');
+
+/** Samples written in one batch span a window; later batches write between and over earlier samples. */
+const INTERLEAVED_CASES: MetricReaderCase[] = [
+  {
+    name: 'interleaved writes: the last written value of a timestamp wins, infinities survive',
+    run: (r) => r.select([INTERLEAVED_NAME], INTERLEAVED_MS, INTERLEAVED_MS + 120 * S),
+    expected: [interleavedSeries([[0, 1], [60, Infinity], [100, -Infinity], [120, 5]])],
+  },
+  {
+    name: 'interleaved writes: a window inside both batches',
+    run: (r) => r.select([INTERLEAVED_NAME], INTERLEAVED_MS + 50 * S, INTERLEAVED_MS + 110 * S),
+    expected: [interleavedSeries([[60, Infinity], [100, -Infinity]])],
+  },
+  {
+    name: 'a window between two samples of one batch holds no sample of the series',
+    run: async (r) => [
+      await r.series([[INTERLEAVED_NAME]], INTERLEAVED_MS + 61 * S, INTERLEAVED_MS + 99 * S),
+      await r.labelNames([], INTERLEAVED_MS + 61 * S, INTERLEAVED_MS + 99 * S),
+      await r.select([INTERLEAVED_NAME], INTERLEAVED_MS + 61 * S, INTERLEAVED_MS + 99 * S),
+    ],
+    expected: [[], [], []],
+  },
+  {
+    name: 'a window around the middle sample of one batch finds the series',
+    run: (r) => r.labelValues('job', [], INTERLEAVED_MS + 50 * S, INTERLEAVED_MS + 70 * S),
+    expected: ['batch'],
+  },
+];
 
 export const METRIC_READER_CASES: MetricReaderCase[] = [
   { name: '= on the metric name', run: (r) => selectedLabels(r, [NAME_HTTP]), expected: [A, B, C_STORED] },
@@ -192,6 +246,7 @@ export const METRIC_READER_CASES: MetricReaderCase[] = [
       ),
     expected: 'bad_request',
   },
+  ...INTERLEAVED_CASES,
 ];
 
 /** The Series of the histogram for these [offset seconds, value] points. */

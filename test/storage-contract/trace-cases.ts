@@ -1,6 +1,6 @@
 // TraceReader and DependencyReader cases over the shared fixture (fixtures.ts).
-import type { Storage, TraceQuery, TraceReadOptions } from '../../collector/storage/api.js';
-import { SpanKind, type ServiceGraphEdge, type SpanKind as SpanKindType } from '../../collector/model/model.js';
+import type { SpanRef, Storage, TraceQuery, TraceReadOptions, WriteBatch } from '../../collector/storage/api.js';
+import { SpanKind, type ServiceGraphEdge, type Span, type SpanKind as SpanKindType } from '../../collector/model/model.js';
 import { attributeValueToString } from '../../collector/model/attributes.js';
 import { contractCase, type ContractCase } from './contract-case.js';
 import {
@@ -8,6 +8,10 @@ import {
   DAY2_MS,
   LATER_START_MS,
   MINUTE_MS,
+  REPARENTED,
+  REPARENTED_TRACE,
+  reparentedSpans,
+  SPAN,
   storedTrace,
   summedEdge,
   TICK_TRACE,
@@ -77,6 +81,64 @@ function edgesCase(name: string, startMs: number, endMs: number, expected: Servi
       return edges.sort((a, b) => (order(a) < order(b) ? -1 : 1));
     },
     expected,
+  });
+}
+
+/** Spans in one order: the contract does not order getSpansAndChildren. */
+function bySpanOrder(a: Span, b: Span): number {
+  const keyA = `${a.traceId}:${a.spanId}:${a.kind}`;
+  const keyB = `${b.traceId}:${b.spanId}:${b.kind}`;
+  return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+}
+
+/** The fixture's spans (as last written) that one of refs names, or whose parent one of them names. */
+function spansAndChildrenOf(refs: SpanRef[]): Span[] {
+  const named = (traceId: string, spanId: string): boolean => refs.some((ref) => ref.traceId === traceId && ref.spanId === spanId);
+  const traceIds = new Set(refs.map((ref) => ref.traceId));
+  return [...traceIds]
+    .flatMap((traceId) => (traceId === REPARENTED_TRACE ? reparentedSpans() : storedTrace(traceId)))
+    .filter((span) => named(span.traceId, span.spanId) || named(span.traceId, span.parentSpanId))
+    .sort(bySpanOrder);
+}
+
+function spansAndChildrenCase(name: string, refs: SpanRef[], expectedCount: number): ContractCase {
+  const expected = spansAndChildrenOf(refs);
+  if (expected.length !== expectedCount) throw new Error(`fixture: ${name} expects ${expectedCount} spans, the fixture has ${expected.length}`);
+  return contractCase({
+    name: `getSpansAndChildren: ${name}`,
+    needs: 'traces',
+    query: async (storage) => (await storage.traces.getSpansAndChildren(refs)).sort(bySpanOrder),
+    expected,
+  });
+}
+
+const BATCH_ROOT = 'c300000000000001';
+const BATCH_STEP2 = 'c300000000000003';
+const BATCH_STEP7 = 'c300000000000008';
+
+/** Each callKey case writes its edges in its own minute, three hours after the fixture's midnight. */
+const CALL_KEY_MINUTE_MS = DAY2_MS + 180 * MINUTE_MS;
+
+function callEdge(minuteOffset: number, callKey?: string): ServiceGraphEdge {
+  const edge = summedEdge(180 * MINUTE_MS + minuteOffset * MINUTE_MS, 'frontend', 'orders', '', 1, 1);
+  return callKey === undefined ? edge : { ...edge, callKey };
+}
+
+function edgeBatch(edges: ServiceGraphEdge[]): WriteBatch {
+  return { spans: [], logs: [], samples: [], metricMetadata: [], edges };
+}
+
+/** Writes the batches, then reads the case's minute back. */
+function callKeyCase(name: string, minuteOffset: number, batches: (string | undefined)[][], expectedCalls: number): ContractCase {
+  return contractCase({
+    name: `callKey: ${name}`,
+    needs: 'dependencies',
+    query: async (storage) => {
+      for (const keys of batches) await storage.writer.write(edgeBatch(keys.map((key) => callEdge(minuteOffset, key))));
+      const minuteMs = CALL_KEY_MINUTE_MS + minuteOffset * MINUTE_MS;
+      return storage.dependencies.getServiceGraphEdges(minuteMs, minuteMs + MINUTE_MS);
+    },
+    expected: [summedEdge(180 * MINUTE_MS + minuteOffset * MINUTE_MS, 'frontend', 'orders', '', expectedCalls, expectedCalls)],
   });
 }
 
@@ -234,4 +296,26 @@ export const TRACE_CASES: ContractCase[] = [
     summedEdge(MINUTE_MS, 'frontend', 'payments', 'virtual_node', 1, 1),
   ]),
   edgesCase('an empty window', 0, 0, []),
+
+  spansAndChildrenCase('a named span without children', [{ traceId: batch, spanId: BATCH_STEP7 }], 1),
+  spansAndChildrenCase('a span and its children, the rewritten child with its last content', [{ traceId: batch, spanId: BATCH_ROOT }], 8),
+  spansAndChildrenCase('a rewritten span, latest version only', [{ traceId: batch, spanId: BATCH_STEP2 }], 1),
+  spansAndChildrenCase('both halves of a shared span and the children of each', [{ traceId: checkout, spanId: SPAN.checkoutOrdersCall }], 4),
+  spansAndChildrenCase('refs across traces; a span id matches only in its own trace', [
+    { traceId: midnight, spanId: SPAN.midnightCartCall },
+    { traceId: later, spanId: SPAN.laterRoot },
+    { traceId: midnight, spanId: SPAN.laterOrdersCall },
+  ], 5),
+  spansAndChildrenCase('unknown refs and a malformed trace id', [
+    { traceId: UNKNOWN_TRACE_ID, spanId: SPAN.checkoutRoot },
+    { traceId: checkout, spanId: 'ffffffffffffffff' },
+    { traceId: 'not-a-trace-id', spanId: SPAN.checkoutRoot },
+  ], 0),
+  spansAndChildrenCase('no refs', [], 0),
+  spansAndChildrenCase('a child rewritten on another day under another parent leaves its old parent', [{ traceId: REPARENTED_TRACE, spanId: REPARENTED.oldParent }], 1),
+  spansAndChildrenCase('a child rewritten on another day under another parent is its new parent\'s', [{ traceId: REPARENTED_TRACE, spanId: REPARENTED.newParent }], 2),
+
+  callKeyCase('the same callKey twice counts once, within a batch and across batches', 0, [['call-1', 'call-1'], ['call-1']], 1),
+  callKeyCase('different callKeys add', 1, [['call-2'], ['call-3', 'call-4']], 3),
+  callKeyCase('increments without a callKey add as before, beside keyed ones', 2, [[undefined, 'call-5'], [undefined, 'call-5']], 3),
 ];

@@ -49,11 +49,17 @@ export interface BulkDocument {
   id: string;
   /** The document as JSON text, serialised once (its length decides how requests are cut). */
   json: string;
+  /**
+   * With a version the document replaces a stored one only if that one's version is not higher
+   * (external_gte), so the latest of several writes wins however bulks and retries interleave.
+   */
+  version?: number;
 }
 
 /** Running totals since start, for /metrics and tests. */
 export interface BulkCounters {
   bulkRequests: number;
+  /** Documents acknowledged, a versioned one already superseded by a newer version included. */
   documentsIndexed: number;
   /** Documents that failed permanently (or ran out of retries), so their write() rejected. */
   documentsFailed: number;
@@ -193,7 +199,8 @@ export class BulkWriter {
   private async attempt(items: QueuedDocument[]): Promise<{ documents: QueuedDocument[]; lastMessage: string }> {
     const operations: string[] = [];
     for (const { document } of items) {
-      operations.push(JSON.stringify({ index: { _index: document.index, _id: document.id } }), document.json);
+      const action = { _index: document.index, _id: document.id, ...versioned(document.version) };
+      operations.push(JSON.stringify({ index: action }), document.json);
     }
     this.totals.bulkRequests++;
     let response;
@@ -209,7 +216,7 @@ export class BulkWriter {
     let lastMessage = '';
     response.items.forEach((result, i) => {
       const outcome = result.index;
-      if (outcome?.error === undefined || outcome.error === null) {
+      if (outcome?.error === undefined || outcome.error === null || isSuperseded(items[i].document, outcome.status)) {
         this.totals.documentsIndexed++;
         this.settle(items[i]);
       } else if (RETRYABLE_STATUS.has(outcome.status)) {
@@ -249,6 +256,15 @@ export class BulkWriter {
     const ceiling = Math.min(this.limits.maxBackoffMs, this.limits.initialBackoffMs * 2 ** (attempt - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
+}
+
+function versioned(version: number | undefined): { version?: number; version_type?: 'external_gte' } {
+  return version === undefined ? {} : { version, version_type: 'external_gte' };
+}
+
+/** A versioned document refused because a newer version is stored: the newer one wins, as intended. */
+function isSuperseded(document: BulkDocument, status: number): boolean {
+  return document.version !== undefined && status === 409;
 }
 
 function failureError(failures: ItemFailure[], total: number): MeshscopeError {

@@ -3,6 +3,10 @@
 // (painless is not available, and a scripted upsert per edge would serialise writers on one document) each
 // increment is its own document, appended; a read sums the increments of each key. A minute has a few
 // increments per edge (one per collector flush), so the sum is cheap.
+//
+// A single-call increment with a callKey may be written by two collectors (each held one half of the
+// call): its id derives from the key, so the second write replaces the first and the call is summed once.
+import { createHash, randomUUID } from 'node:crypto';
 import type { ServiceGraphEdge } from '../../model/model.js';
 
 export interface EdgeDocument {
@@ -18,6 +22,16 @@ type EdgeIncrement = Pick<
   ServiceGraphEdge,
   'calls' | 'failedCalls' | 'serverLatencyBuckets' | 'serverLatencySumSeconds' | 'clientLatencyBuckets' | 'clientLatencySumSeconds'
 >;
+
+/**
+ * The id of an increment's document, chosen once before the first attempt so a retried bulk replaces it:
+ * derived from the callKey when there is one (every writer of the call computes the same id), else random.
+ * Hashed, because a document id is limited to 512 bytes and a callKey is not.
+ */
+export function edgeDocumentId(edge: ServiceGraphEdge): string {
+  if (edge.callKey === undefined) return randomUUID();
+  return `call-${createHash('sha256').update(edge.callKey).digest('base64url')}`;
+}
 
 export function toEdgeDocument(edge: ServiceGraphEdge, writeSeq: number): EdgeDocument {
   return {

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/env-values.js';
-import { createClient, loadElasticsearchConnection } from './es-config.js';
+import { createClient } from './es-config.js';
+import { loadElasticsearchConnection } from './es-connection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshscope-es-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

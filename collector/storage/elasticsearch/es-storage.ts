@@ -1,16 +1,17 @@
-// The Elasticsearch store, for stateless collectors and query nodes at scale. This slice stores spans,
-// service-graph edges and logs; metric samples and alerting state are not stored yet, and every call that
-// needs them rejects with a clear 'internal' error rather than dropping data silently.
-import { randomUUID } from 'node:crypto';
+// The Elasticsearch store, for stateless collectors and query nodes at scale: spans, service-graph edges,
+// logs, metric samples, and alert rules, state and the rule-evaluation lease.
 import type { Client } from '@elastic/elasticsearch';
-import type { AlertingStore } from '../../alerting/model.js';
 import { MeshscopeError } from '../../errors.js';
-import type { MetricReader, Storage, StorageWriter, WriteBatch } from '../api.js';
+import type { Storage, StorageWriter, WriteBatch } from '../api.js';
 import { BulkWriter, DEFAULT_BULK_LIMITS, transportError, type BulkCounters, type BulkDocument, type BulkLimits } from './bulk-writer.js';
-import { toEdgeDocument } from './edge-document.js';
-import { createClient, type ElasticsearchConnection } from './es-config.js';
+import { edgeDocumentId, toEdgeDocument } from './edge-document.js';
+import { ElasticsearchAlertingStore } from './es-alerting-store.js';
+import { createClient } from './es-config.js';
+import type { ElasticsearchConnection } from './es-connection.js';
 import { ElasticsearchLogReader } from './es-log-reader.js';
 import { ElasticsearchMaintenance } from './es-maintenance.js';
+import { ElasticsearchMetricReader } from './es-metric-reader.js';
+import { MetricDocuments } from './es-metric-writer.js';
 import { ElasticsearchTraceReader } from './es-trace-reader.js';
 import { IndexNames, installTemplates, type IndexSettings } from './index-templates.js';
 import { logId, logSeq, logTimeMs, toLogDocument } from './log-document.js';
@@ -44,11 +45,12 @@ export class ElasticsearchStorage implements Storage {
   readonly traces: ElasticsearchTraceReader;
   readonly dependencies: ElasticsearchTraceReader;
   readonly logs: ElasticsearchLogReader;
-  readonly metrics: MetricReader = unsupportedMetrics;
-  readonly alerting: AlertingStore = unsupportedAlerting;
+  readonly metrics: ElasticsearchMetricReader;
+  readonly alerting: ElasticsearchAlertingStore;
   readonly names: IndexNames;
   private readonly client: Client;
   private readonly bulk: BulkWriter;
+  private readonly metricDocuments: MetricDocuments;
   private readonly writes = new Set<Promise<void>>();
   private lastWriteSeq = 0;
   private starting: Promise<void> | undefined;
@@ -61,7 +63,13 @@ export class ElasticsearchStorage implements Storage {
     this.traces = new ElasticsearchTraceReader(this.client, this.names);
     this.dependencies = this.traces;
     this.logs = new ElasticsearchLogReader(this.client, this.names);
-    this.maintenance = options.readOnly === true ? undefined : new ElasticsearchMaintenance(this.client, this.names);
+    this.metrics = new ElasticsearchMetricReader(this.client, this.names);
+    this.alerting = new ElasticsearchAlertingStore(this.client, this.names, { readOnly: options.readOnly === true });
+    this.metricDocuments = new MetricDocuments(this.names);
+    this.maintenance =
+      options.readOnly === true
+        ? undefined
+        : new ElasticsearchMaintenance(this.client, this.names, () => this.metricDocuments.onIndicesDropping());
     const bulk = this.bulk;
     this.writer = {
       get pendingItems() {
@@ -89,6 +97,7 @@ export class ElasticsearchStorage implements Storage {
       if (this.options.readOnly !== true) {
         await installTemplates(this.client, this.names, { ...DEFAULT_INDEX_SETTINGS, ...this.options.indexSettings });
       }
+      await this.alerting.start();
       await this.maintenance?.refreshStats();
     } catch (error) {
       throw transportError(error);
@@ -106,12 +115,10 @@ export class ElasticsearchStorage implements Storage {
       return Promise.reject(new MeshscopeError('internal', 'storage was opened read-only; this process cannot write'));
     }
     if (this.shuttingDown !== undefined) return Promise.reject(new MeshscopeError('unavailable', 'storage is shutting down'));
-    const unsupported = unsupportedParts(batch);
-    if (unsupported !== undefined) {
-      // Refused whole, before anything is indexed, so a retry cannot half-apply the batch.
-      return Promise.reject(new MeshscopeError('internal', `${unsupported} not yet supported on elasticsearch`));
-    }
-    const written = this.bulk.index(this.documents(batch));
+    const documents = this.documents(batch);
+    const metrics = this.metricDocuments.documents(batch.samples, batch.metricMetadata, this.nextWriteSeq());
+    documents.push(...metrics.documents);
+    const written = this.bulk.index(documents).then(metrics.acknowledged);
     this.writes.add(written);
     void written.catch(() => undefined).finally(() => this.writes.delete(written));
     return written;
@@ -136,8 +143,9 @@ export class ElasticsearchStorage implements Storage {
       const writeSeq = this.nextWriteSeq();
       documents.push({
         index: this.names.daily('edges', edge.minuteUnixMs),
-        // An increment is added once: its id is fixed before the first attempt, so a retry replaces it.
-        id: randomUUID(),
+        // An increment is added once: its id is fixed before the first attempt (from its callKey when it
+        // has one, so another collector writing the same call replaces it), so a retry replaces it too.
+        id: edgeDocumentId(edge),
         json: JSON.stringify(toEdgeDocument(edge, writeSeq)),
       });
     }
@@ -150,30 +158,3 @@ export class ElasticsearchStorage implements Storage {
     return this.lastWriteSeq;
   }
 }
-
-function unsupportedParts(batch: WriteBatch): string | undefined {
-  if (batch.samples.length > 0 || batch.metricMetadata.length > 0) return 'metric samples are';
-  return undefined;
-}
-
-function notSupported(what: string): () => Promise<never> {
-  return () => Promise.reject(new MeshscopeError('internal', `${what} not yet supported on elasticsearch`));
-}
-
-const unsupportedMetrics: MetricReader = {
-  select: notSupported('metrics are'),
-  labelNames: notSupported('metrics are'),
-  labelValues: notSupported('metrics are'),
-  series: notSupported('metrics are'),
-  metadata: notSupported('metrics are'),
-};
-
-const unsupportedAlerting: AlertingStore = {
-  listApiRules: notSupported('alert rules are'),
-  putApiRule: notSupported('alert rules are'),
-  deleteApiRule: notSupported('alert rules are'),
-  loadAlertStates: notSupported('alert states are'),
-  saveAlertStates: notSupported('alert states are'),
-  saveStatus: notSupported('alerting status is'),
-  loadStatus: notSupported('alerting status is'),
-};

@@ -7,9 +7,9 @@
 // in order; then each trace is read whole. Collapse (unlike a terms aggregation) is exact on any number
 // of shards and stops after `limit` groups.
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { ServiceGraphEdge, SpanKind } from '../../model/model.js';
+import type { ServiceGraphEdge, Span, SpanKind } from '../../model/model.js';
 import { isValidTraceId } from '../../model/attributes.js';
-import type { DependencyReader, Operation, StoredTrace, TraceQuery, TraceReadOptions, TraceReader } from '../api.js';
+import type { DependencyReader, Operation, SpanRef, StoredTrace, TraceQuery, TraceReadOptions, TraceReader } from '../api.js';
 import { transportError } from './bulk-writer.js';
 import { sumEdgeDocuments, type EdgeDocument } from './edge-document.js';
 import type { IndexNames } from './index-templates.js';
@@ -23,6 +23,8 @@ const COMPOSITE_PAGE_SIZE = 1_000;
 const MAX_RESULT_WINDOW = 10_000;
 /** Traces read side by side after a search. */
 const TRACE_READ_CONCURRENCY = 4;
+/** Refs per getSpansAndChildren search: its terms queries stay far below index.max_terms_count. */
+const REFS_PER_SEARCH = 1_000;
 
 const ANY_INDEX = { ignore_unavailable: true, allow_no_indices: true } as const;
 
@@ -62,6 +64,69 @@ export class ElasticsearchTraceReader implements TraceReader, DependencyReader {
     await Promise.all(Array.from({ length: Math.min(TRACE_READ_CONCURRENCY, traceIds.length) }, worker));
     // A trace whose index retention deleted between the two phases reads as empty: leave it out.
     return traces.filter((trace) => trace.spans.length > 0);
+  }
+
+  async getSpansAndChildren(refs: SpanRef[]): Promise<Span[]> {
+    const valid = refs.filter((ref) => isValidTraceId(ref.traceId));
+    const spans: Span[] = [];
+    for (let start = 0; start < valid.length; start += REFS_PER_SEARCH) {
+      spans.push(...(await this.spansAndChildren(valid.slice(start, start + REFS_PER_SEARCH))));
+    }
+    return spans;
+  }
+
+  /**
+   * Terms on the trace ids and on the span ids (as span or parent) find a superset of the documents,
+   * confirmed per ref afterwards. A child found by the parent one version names may have been rewritten
+   * under another parent since, so a second search reads the other versions of the children found (it
+   * finds nothing unless some span was rewritten), and each span is judged by its latest version.
+   */
+  private async spansAndChildren(refs: SpanRef[]): Promise<Span[]> {
+    const wanted = new Set(refs.map((ref) => `${ref.traceId}:${ref.spanId}`));
+    const traceIds = [...new Set(refs.map((ref) => ref.traceId))];
+    const spanIds = [...new Set(refs.map((ref) => ref.spanId))];
+    const found = await this.allDocuments({
+      bool: {
+        filter: [{ terms: { traceId: traceIds } }],
+        should: [{ terms: { spanId: spanIds } }, { terms: { parentSpanId: spanIds } }],
+        minimum_should_match: 1,
+      },
+    });
+    const childIds = [...new Set(found.filter((doc) => !wanted.has(`${doc.traceId}:${doc.spanId}`)).map((doc) => doc.spanId))];
+    const otherVersions =
+      childIds.length === 0
+        ? []
+        : await this.allDocuments({
+            bool: { filter: [{ terms: { traceId: traceIds } }, { terms: { spanId: childIds } }], must_not: [{ terms: { parentSpanId: spanIds } }] },
+          });
+    const latest = new Map<string, SpanDocument>();
+    for (const document of [...found, ...otherVersions]) {
+      const key = `${document.traceId}:${document.spanKey}`;
+      const seen = latest.get(key);
+      if (seen === undefined || seen.writeSeq < document.writeSeq) latest.set(key, document);
+    }
+    return [...latest.values()]
+      .filter((doc) => wanted.has(`${doc.traceId}:${doc.spanId}`) || wanted.has(`${doc.traceId}:${doc.span.parentSpanId}`))
+      .map(fromSpanDocument);
+  }
+
+  /** Every span document matching the query, page by page. */
+  private async allDocuments(query: estypes.QueryDslQueryContainer): Promise<SpanDocument[]> {
+    const documents: SpanDocument[] = [];
+    let searchAfter: estypes.SortResults | undefined;
+    for (;;) {
+      const response = await this.search<SpanDocument>({
+        index: this.names.pattern('spans'),
+        query,
+        sort: [{ traceId: 'asc' }, { spanKey: 'asc' }, { writeSeq: 'asc' }],
+        size: PAGE_SIZE,
+        ...(searchAfter === undefined ? {} : { search_after: searchAfter }),
+      });
+      const hits = response.hits.hits;
+      for (const hit of hits) documents.push(hit._source!);
+      if (hits.length < PAGE_SIZE) return documents;
+      searchAfter = hits[hits.length - 1].sort;
+    }
   }
 
   async getServiceGraphEdges(startUnixMs: number, endUnixMs: number): Promise<ServiceGraphEdge[]> {

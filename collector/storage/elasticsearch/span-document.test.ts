@@ -29,6 +29,9 @@ test('the indexed fields carry the microsecond times and the searchable tags', (
   assert.equal(document.startUs, 1_764_000_000_123_456);
   assert.equal(document.durationUs, 1_864_197);
   assert.equal(document.spanKey, `${span.spanId}:${SpanKind.CLIENT}`);
+  assert.equal(document.parentSpanId, span.parentSpanId);
+  assert.notEqual(document.parentSpanId, '');
+  assert.equal(toSpanDocument(makeSpan({ parentSpanId: '' }), 1).parentSpanId, '');
   assert.equal(document.writeSeq, 7);
   for (const expected of ['str=hello ✓', 'flag=true', 'count=42', 'big=9223372036854775807', 'ratio=0.125', 'list=["a",1]', 'nested={"inner":false}', 'cloud.region=eu-west-1', 'span.kind=client', 'otel.status_code=ERROR', 'error=true', 'otel.status_description=deadline exceeded']) {
     assert.ok(document.tags.includes(expected), expected);

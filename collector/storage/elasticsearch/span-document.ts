@@ -23,6 +23,11 @@ import { SPAN_KIND_TAG_KEY, statusTags } from '../synthetic-tags.js';
 export interface SpanDocument {
   traceId: string;
   spanId: string;
+  /**
+   * Indexed, so the service graph finds a span's children (getSpansAndChildren). The span body keeps its
+   * own copy: documents written before this field existed are read from the body alone.
+   */
+  parentSpanId: string;
   spanKey: string;
   kind: number;
   service: string;
@@ -58,6 +63,7 @@ export function toSpanDocument(span: Span, writeSeq: number): SpanDocument {
   return {
     traceId: span.traceId,
     spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
     spanKey: spanKey(span.spanId, span.kind),
     kind: span.kind,
     service: span.serviceName,

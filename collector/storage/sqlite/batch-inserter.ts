@@ -78,6 +78,7 @@ ON CONFLICT DO UPDATE SET
   server_sum_seconds = server_sum_seconds + excluded.server_sum_seconds,
   client_buckets = add_buckets(client_buckets, excluded.client_buckets),
   client_sum_seconds = client_sum_seconds + excluded.client_sum_seconds`),
+      insertEdgeCall: db.prepare('INSERT OR IGNORE INTO edge_calls (minute_ms, call_key) VALUES (?, ?)'),
     };
     this.insertGroupInTransaction = db.transaction((batches: EncodedBatch[]) => {
       this.insertSpans(batches.map((batch) => batch.spans));
@@ -210,6 +211,8 @@ ON CONFLICT DO UPDATE SET
   }
 
   private upsertEdge(edge: ServiceGraphEdge): void {
+    // A call already recorded (by the collector holding its other half) is not added again.
+    if (edge.callKey !== undefined && this.statements.insertEdgeCall.run(edge.minuteUnixMs, edge.callKey).changes === 0) return;
     this.statements.upsertEdge.run(
       edge.minuteUnixMs,
       edge.client,

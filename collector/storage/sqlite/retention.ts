@@ -49,6 +49,7 @@ export function enforceRetention(db: Database.Database, cutoffs: RetentionCutoff
       }
     }
     db.prepare('DELETE FROM service_graph_edges WHERE minute_ms < ?').run(cutoffs.tracesBeforeUnixMs);
+    db.prepare('DELETE FROM edge_calls WHERE minute_ms < ?').run(cutoffs.tracesBeforeUnixMs);
     pruneSeries(db, seriesWithDroppedSamples);
     if (dropped.traces > 0) pruneOperations(db);
     return { result: { droppedPartitions: dropped }, droppedDays };
@@ -118,6 +119,7 @@ function pruneOperations(db: Database.Database): void {
 /** Shared tables counted with a signal; the dictionaries (services, resources, ...) belong to none. */
 const SHARED_TABLE_SIGNALS = new Map<string, RetentionSignal>([
   ['service_graph_edges', 'traces'],
+  ['edge_calls', 'traces'],
   ['series', 'metrics'],
   ['series_labels', 'metrics'],
   ['metric_metadata', 'metrics'],

@@ -89,6 +89,14 @@ CREATE TABLE IF NOT EXISTS service_graph_edges (
   client_sum_seconds REAL NOT NULL,
   PRIMARY KEY (minute_ms, client, server, connection_type)
 ) WITHOUT ROWID;
+-- The calls of single-call edge increments (ServiceGraphEdge.callKey) already added: collectors holding
+-- the two halves of one call both record it, and the edges count it once. Keyed by minute first, the
+-- minute of the call's edge, so retention deletes a range along with the edges.
+CREATE TABLE IF NOT EXISTS edge_calls (
+  minute_ms INTEGER NOT NULL,
+  call_key TEXT NOT NULL,
+  PRIMARY KEY (minute_ms, call_key)
+) WITHOUT ROWID;
 `;
 
 /** Creates the shared tables (idempotent) and checks the file is not from a newer Meshscope. */

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import type { AlertInstance, ApiRule } from '../../alerting/model.js';
 import { MeshscopeError } from '../../errors.js';
-import { SqliteAlertingStore } from './sqlite-alerting-store.js';
+import { ALERTING_DATABASE_FILE_NAME, SqliteAlertingStore } from './sqlite-alerting-store.js';
 
 const rule: ApiRule = {
   id: 'r1',
@@ -79,4 +81,76 @@ test('a read-only store reads what the writer wrote and refuses writes with a co
   await assert.rejects(readOnly.putApiRule(rule), (error: unknown) => error instanceof MeshscopeError && error.kind === 'conflict');
   writer.close();
   readOnly.close();
+}));
+
+test('a file made before the evaluation lease existed opens, keeps its rules and gains the lease', withDir(async (dir) => {
+  const old = new Database(join(dir, ALERTING_DATABASE_FILE_NAME));
+  old.exec(`
+    CREATE TABLE api_rules (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+    CREATE TABLE alert_state (rule_key TEXT PRIMARY KEY, alerts TEXT NOT NULL);
+    CREATE TABLE status (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+  `);
+  old.prepare('INSERT INTO api_rules (id, body) VALUES (?, ?)').run(rule.id, JSON.stringify(rule));
+  old.close();
+
+  const store = new SqliteAlertingStore(dir, false);
+  assert.deepEqual(await store.listApiRules(), [rule]);
+  assert.equal(await store.acquireLease('replica-a', 60_000), true);
+  assert.equal(await store.acquireLease('replica-b', 60_000), false);
+  store.close();
+}));
+
+test('two connections to one file share the lease; a read-only store refuses it', withDir(async (dir) => {
+  const first = new SqliteAlertingStore(dir, false);
+  const second = new SqliteAlertingStore(dir, false);
+  const readOnly = new SqliteAlertingStore(dir, true);
+  assert.equal(await first.acquireLease('replica-a', 60_000), true);
+  assert.equal(await second.acquireLease('replica-b', 60_000), false);
+  await second.releaseLease('replica-b');
+  assert.equal(await second.acquireLease('replica-b', 60_000), false, 'a non-holder cannot release it');
+  await first.releaseLease('replica-a');
+  assert.equal(await second.acquireLease('replica-b', 60_000), true);
+  await assert.rejects(readOnly.acquireLease('query', 60_000), (error: unknown) => error instanceof MeshscopeError && error.kind === 'conflict');
+  first.close();
+  second.close();
+  readOnly.close();
+}));
+
+// Each worker opens its own connection, waits on a shared barrier, then tries once: processes racing for a
+// free lease in one file.
+const RACER = `
+const { workerData, parentPort } = require('node:worker_threads');
+import(workerData.storeUrl).then(async ({ SqliteAlertingStore }) => {
+  const store = new SqliteAlertingStore(workerData.dir, false);
+  await store.listApiRules();
+  const barrier = new Int32Array(workerData.barrier);
+  Atomics.add(barrier, 0, 1);
+  Atomics.wait(barrier, 1, 0);
+  try {
+    parentPort.postMessage(await store.acquireLease(workerData.holder, 60000));
+  } catch (error) {
+    parentPort.postMessage(String(error));
+  }
+  store.close();
+});
+`;
+
+test('threads racing for a free lease on one file: exactly one takes it, none fails', withDir(async (dir) => {
+  new SqliteAlertingStore(dir, false).close();
+  const storeUrl = new URL('./sqlite-alerting-store.js', import.meta.url).href;
+  for (let round = 0; round < 5; round++) {
+    const barrier = new SharedArrayBuffer(8);
+    const counters = new Int32Array(barrier);
+    const racers = [0, 1, 2, 3].map((n) => new Worker(RACER, { eval: true, workerData: { storeUrl, dir, holder: `racer-${round}-${n}`, barrier } }));
+    const answers = racers.map((worker) => new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject)));
+    while (Atomics.load(counters, 0) < racers.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    Atomics.store(counters, 1, 1);
+    Atomics.notify(counters, 1);
+    const results = await Promise.all(answers);
+    await Promise.all(racers.map((worker) => worker.terminate()));
+    assert.deepEqual(results.sort(), [false, false, false, true], `round ${round}`);
+    const holder = new SqliteAlertingStore(dir, false);
+    for (let n = 0; n < racers.length; n++) await holder.releaseLease(`racer-${round}-${n}`);
+    holder.close();
+  }
 }));

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AlertingStatusSnapshot, AlertingStore, AlertInstance, ApiRule } from '../../alerting/model.js';
+import { fromStoredJson as fromJson, toStoredJson as toJson } from '../../alerting/stored-json.js';
 import { MeshscopeError } from '../../errors.js';
 
 export const ALERTING_DATABASE_FILE_NAME = 'alerting.db';
@@ -22,22 +23,14 @@ CREATE TABLE IF NOT EXISTS status (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   body TEXT NOT NULL            -- the AlertingStatusSnapshot as JSON
 );
+CREATE TABLE IF NOT EXISTS evaluation_lease (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  holder TEXT NOT NULL,
+  expires_at_ms INTEGER NOT NULL  -- the holder's clock
+);
 `;
-
-/**
- * JSON has no NaN or infinities, and alert values are often both (a ratio over no traffic): they are
- * stored as {"nonFinite": "NaN" | "Infinity" | "-Infinity"} and restored on read.
- */
-function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, field: unknown) => (typeof field === 'number' && !Number.isFinite(field) ? { nonFinite: String(field) } : field));
-}
-
-function fromJson<T>(text: string): T {
-  return JSON.parse(text, (_key, field: unknown) => {
-    const nonFinite = typeof field === 'object' && field !== null && Object.keys(field).length === 1 ? (field as { nonFinite?: unknown }).nonFinite : undefined;
-    return typeof nonFinite === 'string' ? Number(nonFinite) : field;
-  }) as T;
-}
+// Every statement is CREATE ... IF NOT EXISTS and runs at each open, so a file made by an older version
+// gains the tables it lacks (the evaluation lease came later) and keeps its rules and states.
 
 export class SqliteAlertingStore implements AlertingStore {
   private db: Database.Database | undefined;
@@ -92,6 +85,26 @@ export class SqliteAlertingStore implements AlertingStore {
   async loadStatus(): Promise<AlertingStatusSnapshot | undefined> {
     const row = this.open()?.prepare('SELECT body FROM status WHERE id = 1').get() as { body: string } | undefined;
     return row === undefined ? undefined : fromJson<AlertingStatusSnapshot>(row.body);
+  }
+
+  async acquireLease(holder: string, ttlMs: number): Promise<boolean> {
+    const db = this.writable();
+    const nowMs = Date.now();
+    const read = db.prepare('SELECT holder, expires_at_ms AS expiresAtMs FROM evaluation_lease WHERE id = 1');
+    const write = db.prepare('INSERT OR REPLACE INTO evaluation_lease (id, holder, expires_at_ms) VALUES (1, ?, ?)');
+    // IMMEDIATE takes the write lock before the read, so two processes sharing the file cannot both see
+    // the lease free and both take it.
+    const take = db.transaction((): boolean => {
+      const current = read.get() as { holder: string; expiresAtMs: number } | undefined;
+      if (current !== undefined && current.holder !== holder && current.expiresAtMs > nowMs) return false;
+      write.run(holder, nowMs + ttlMs);
+      return true;
+    });
+    return take.immediate();
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    this.writable().prepare('DELETE FROM evaluation_lease WHERE id = 1 AND holder = ?').run(holder);
   }
 
   close(): void {

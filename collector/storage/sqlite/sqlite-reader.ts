@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { inSnapshot } from './snapshot.js';
 import type { Attribute, ServiceGraphEdge, Span, SpanKind } from '../../model/model.js';
 import { attributeValueToString, isValidTraceId } from '../../model/attributes.js';
-import type { DependencyReader, Operation, StoredTrace, TraceQuery, TraceReadOptions, TraceReader } from '../api.js';
+import type { DependencyReader, Operation, SpanRef, StoredTrace, TraceQuery, TraceReadOptions, TraceReader } from '../api.js';
 import { hasSyntheticTag, SPAN_KIND_TAG_KEY, spanKindOfTagValue } from '../synthetic-tags.js';
 import { bufferToHex, decodeSearchFields, decodeSpan, hexToBuffer, tagHash } from './codec.js';
 import { partitionTables } from './schema.js';
@@ -111,6 +111,34 @@ export class SqliteReader implements TraceReader, DependencyReader {
   private findTracesInSnapshot(query: TraceQuery, options: TraceReadOptions): StoredTrace[] {
     const traceIds = this.findTraceIds(query);
     return traceIds.map((traceId) => this.readTrace(traceId, options.maxSpans));
+  }
+
+  async getSpansAndChildren(refs: SpanRef[]): Promise<Span[]> {
+    return inSnapshot(this.db, () => this.spansAndChildrenInSnapshot(refs));
+  }
+
+  /**
+   * One query per trace named: the trace's rows come from its trace_chunks entries (the same lookup a
+   * trace read makes, no per-span index needed), the latest version of each span is kept, and the parent
+   * id is read from the body only there.
+   */
+  private spansAndChildrenInSnapshot(refs: SpanRef[]): Span[] {
+    const spanIdsByTrace = new Map<string, Set<string>>();
+    for (const { traceId, spanId } of refs) {
+      if (!isValidTraceId(traceId)) continue;
+      const spanIds = spanIdsByTrace.get(traceId);
+      if (spanIds === undefined) spanIdsByTrace.set(traceId, new Set([spanId]));
+      else spanIds.add(spanId);
+    }
+    if (spanIdsByTrace.size === 0) return [];
+    const days = this.statement('SELECT day FROM partitions ORDER BY day').pluck().all() as number[];
+    if (days.length === 0) return [];
+    const statement = this.statement(spansAndChildrenSql(days));
+    const versions: VersionRow[] = [];
+    for (const [traceId, spanIds] of spanIdsByTrace) {
+      versions.push(...(statement.all({ traceId: hexToBuffer(traceId), spanIds: JSON.stringify([...spanIds]) }) as VersionRow[]));
+    }
+    return this.readSpans(versions);
   }
 
   async getServiceGraphEdges(startUnixMs: number, endUnixMs: number): Promise<ServiceGraphEdge[]> {
@@ -379,6 +407,28 @@ function latestVersionsSql(days: number[]): string {
                    ROW_NUMBER() OVER (PARTITION BY span_id, kind ORDER BY day DESC, id DESC) AS version
             FROM (${versions}))
           WHERE version = 1 ORDER BY start_us, span_id, kind LIMIT @limit`;
+}
+
+/**
+ * Where the latest version of each span of one trace is that @spanIds (a JSON array of hex ids) names, or
+ * whose parent it names. Versions are chosen before matching, so an earlier version never matches in the
+ * latest one's stead. The body's `p` is the parent id (codec.ts).
+ */
+function spansAndChildrenSql(days: number[]): string {
+  const versions = days
+    .map((day) => {
+      const t = partitionTables(day);
+      return `SELECT ${day} AS day, s.id, s.span_id, s.kind, s.body ->> '$.p' AS parent_span_id FROM ${t.traceChunks} c
+              JOIN ${t.spans} s ON s.id BETWEEN c.first_id AND c.last_id WHERE c.trace_id = @traceId`;
+    })
+    .join(' UNION ALL ');
+  return `SELECT day, id FROM (
+            SELECT day, id, span_id, parent_span_id,
+                   ROW_NUMBER() OVER (PARTITION BY span_id, kind ORDER BY day DESC, id DESC) AS version
+            FROM (${versions}))
+          WHERE version = 1
+            AND (span_id IN (SELECT unhex(value) FROM json_each(@spanIds))
+                 OR parent_span_id IN (SELECT value FROM json_each(@spanIds)))`;
 }
 
 function hasTag(attributes: Attribute[], tag: TagCondition): boolean {

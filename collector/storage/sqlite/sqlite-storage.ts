@@ -14,6 +14,7 @@ import type {
   LogReader,
   LogSearch,
   MetricReader,
+  SpanRef,
   Storage,
   StorageMaintenance,
   StorageWriter,
@@ -98,6 +99,7 @@ export class SqliteStorage implements Storage {
       getOperations: async (query: { serviceName: string; spanKind?: SpanKind }) => reader().getOperations(query),
       getTrace: async (traceId: string, options?: TraceReadOptions) => reader().getTrace(traceId, options),
       findTraces: async (query: TraceQuery, options?: TraceReadOptions) => reader().findTraces(query, options),
+      getSpansAndChildren: async (refs: SpanRef[]) => reader().getSpansAndChildren(refs),
     };
     this.dependencies = {
       getServiceGraphEdges: async (startUnixMs: number, endUnixMs: number) =>
