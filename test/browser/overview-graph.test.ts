@@ -84,6 +84,11 @@ async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim();
 }
 
+/** Waits for the time-range picker to show the label: after a navigation React renders it a moment later. */
+async function expectRangeLabel(page: Page, label: string, message?: string): Promise<void> {
+  await waitFor(async () => (await text(page, '[data-testid=time-range]')) === label, 5_000, () => message ?? `time range label is not ${label}`);
+}
+
 /**
  * Waits for the element's text to become `expected`: a click updates the URL first and the details panel
  * on the next render, so reading it at once can still see the previous selection.
@@ -365,14 +370,16 @@ test('time range: a relative range has no end and follows now; an absolute one s
   await page.reload();
   await page.locator('[data-testid=graph-node]').first().waitFor();
   assert.equal(new URL(page.url()).searchParams.has('end'), false);
-  assert.equal(await text(page, '[data-testid=time-range]'), 'Last 15m');
+  await expectRangeLabel(page, 'Last 15m');
   assert.equal(await page.locator('[data-testid=time-range-live]').count(), 0);
   // The window follows now: refreshing moves its end to the present.
-  const windowEnd = async () => (await text(page, '[data-testid=graph-window]')).split('→')[1]!.trim();
+  // While a refresh loads, the window line may not show its range yet: '' until it does.
+  const windowEnd = async () => (await text(page, '[data-testid=graph-window]')).split('→')[1]?.trim() ?? '';
   const firstEnd = await windowEnd();
+  assert.notEqual(firstEnd, '', 'the loaded graph shows its window');
   await page.waitForTimeout(1_100);
   await page.getByRole('button', { name: 'Refresh', exact: true }).click();
-  await waitFor(async () => (await windowEnd()) !== firstEnd, 5_000, () => `the window still ends at ${firstEnd}`);
+  await waitFor(async () => ![firstEnd, ''].includes(await windowEnd()), 5_000, () => `the window still ends at ${firstEnd}`);
 
   // An absolute range, typed in local time: the label shows its dates.
   const from = new Date(deployMs - 10 * MINUTE_MS);
@@ -386,34 +393,34 @@ test('time range: a relative range has no end and follows now; an absolute one s
   await page.getByLabel('To', { exact: true }).fill(local(to));
   await page.getByRole('button', { name: 'Apply range', exact: true }).click();
   await waitForUrl(page, new RegExp(`/graph\\?start=${from.getTime()}&end=${to.getTime()}$`));
-  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+  await expectRangeLabel(page, expected);
   assert.equal(await page.locator('[data-testid=time-range]').getAttribute('data-range-kind'), 'absolute');
   await page.locator('[data-testid=graph-node]').first().waitFor();
   await screenshot(page, 'graph-absolute-range');
 
   await page.reload();
   await page.locator('[data-testid=graph-node]').first().waitFor();
-  assert.equal(await text(page, '[data-testid=time-range]'), expected, 'the absolute range survives reload');
+  await expectRangeLabel(page, expected, 'the absolute range survives reload');
   // Every page with the picker keeps it: the navigation carries it along.
   await page.getByRole('link', { name: 'Logs', exact: true }).click();
   await waitForUrl(page, new RegExp(`/logs\\?start=${from.getTime()}&end=${to.getTime()}$`));
-  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+  await expectRangeLabel(page, expected);
   await page.goBack();
   await waitForUrl(page, new RegExp(`/graph\\?start=${from.getTime()}&end=${to.getTime()}$`));
   await page.goBack();
   await waitForUrl(page, /\/graph\?lookback=15m$/);
-  assert.equal(await text(page, '[data-testid=time-range]'), 'Last 15m', 'back returns to the relative range');
+  await expectRangeLabel(page, 'Last 15m', 'back returns to the relative range');
   await page.goForward();
   await waitForUrl(page, /start=\d+&end=\d+$/);
-  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+  await expectRangeLabel(page, expected);
 
   // An old link with a lookback and a fixed end is shown as the window it names, and "Live" leaves it.
   await page.goto(`${hub.queryUrl}/graph?lookback=15m&end=${deployMs + 5 * MINUTE_MS}`);
   await page.locator('[data-testid=graph-node]').first().waitFor();
-  assert.equal(await text(page, '[data-testid=time-range]'), expected);
+  await expectRangeLabel(page, expected);
   await page.locator('[data-testid=time-range-live]').click();
   await waitForUrl(page, /\/graph\?lookback=15m$/);
-  assert.equal(await text(page, '[data-testid=time-range]'), 'Last 15m');
+  await expectRangeLabel(page, 'Last 15m');
   assertNoProblems(watched);
 });
 
