@@ -15,7 +15,7 @@ import { MeshscopeError } from '../errors.js';
 import { EvaluationLease, leaseTimingFor, newHolderId, type LeaseTiming } from './evaluation-lease.js';
 import type { GroupStatus, RuleEvaluator } from './evaluator.js';
 import type { AlertingStore, ApiRule, Rule, RuleGroup } from './model.js';
-import { parseRuleDurationMs } from './rule-duration.js';
+import { parsePrometheusDurationMs } from '../model/prometheus-duration.js';
 import { loadRuleFiles } from './rule-loader.js';
 import { describeRuleProblem, toRule, validateRuleGroup, type RuleDefinition } from './rule-validation.js';
 
@@ -306,7 +306,7 @@ export class AlertingService {
     const problems = validateRuleGroup({ name: group, interval: input.interval, rules: [definition] }).map(describeRuleProblem);
     if (problems.length > 0) throw new MeshscopeError('bad_request', problems.join('; '));
     const siblings = this.apiRules.filter((rule) => rule.group === group && rule.id !== id);
-    const groupIntervalMs = input.interval === undefined ? (siblings[0]?.groupIntervalMs ?? 0) : parseRuleDurationMs(input.interval) ?? 0;
+    const groupIntervalMs = input.interval === undefined ? (siblings[0]?.groupIntervalMs ?? 0) : parsePrometheusDurationMs(input.interval) ?? 0;
     const conflicting = siblings.find((rule) => rule.groupIntervalMs !== groupIntervalMs);
     if (conflicting !== undefined) {
       throw new MeshscopeError('bad_request', `group ${JSON.stringify(group)} evaluates every ${describeInterval(conflicting.groupIntervalMs)}; send the same interval or none`);

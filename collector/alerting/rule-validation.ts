@@ -4,7 +4,7 @@
 
 import { parsePromql } from '../../query-api/promql/parser.js';
 import type { Labels, Rule, RuleGroup, RuleSource } from './model.js';
-import { parseRuleDurationMs } from './rule-duration.js';
+import { parsePrometheusDurationMs } from '../model/prometheus-duration.js';
 import { checkTemplate } from './templates.js';
 
 /** A rule as written in a rule file or sent to the rules API, before validation. */
@@ -90,7 +90,7 @@ function checkDurations(rule: RuleDefinition): RuleFieldProblem[] {
   const problems: RuleFieldProblem[] = [];
   for (const field of ['for', 'keep_firing_for'] as const) {
     const text = rule[field];
-    if (text !== undefined && parseRuleDurationMs(text) === undefined) {
+    if (text !== undefined && parsePrometheusDurationMs(text) === undefined) {
       problems.push({ field, message: `not a valid duration string: ${JSON.stringify(text)}` });
     }
   }
@@ -112,7 +112,7 @@ function checkRecordingRule(rule: RuleDefinition, record: string): RuleFieldProb
 
 /** Milliseconds of an optional duration; an invalid one counts as 0 (it is reported on its own). */
 function durationMs(text: string | undefined): number {
-  return text === undefined ? 0 : (parseRuleDurationMs(text) ?? 0);
+  return text === undefined ? 0 : (parsePrometheusDurationMs(text) ?? 0);
 }
 
 function checkLabels(labels: Labels): RuleFieldProblem[] {
@@ -143,7 +143,7 @@ export function validateRuleGroup(group: RuleGroupDefinition, groupIndex = 0): R
   const problems: RuleProblem[] = [];
   const base = { group: group.name, groupIndex };
   if (group.name === '') problems.push({ ...base, groupField: 'name', message: 'group name must not be empty' });
-  if (group.interval !== undefined && parseRuleDurationMs(group.interval) === undefined) {
+  if (group.interval !== undefined && parsePrometheusDurationMs(group.interval) === undefined) {
     problems.push({ ...base, groupField: 'interval', message: `not a valid duration string: ${JSON.stringify(group.interval)}` });
   }
   if (group.limit !== undefined && !(Number.isSafeInteger(group.limit) && group.limit >= 0)) {

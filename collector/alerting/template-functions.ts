@@ -3,7 +3,7 @@
 
 import { goQuote, goTimeString } from './go-compat.js';
 import { formatGoFloat, formatValue, goSprint, goSprintf } from './go-format.js';
-import { parseRuleDurationMs } from './rule-duration.js';
+import { parsePrometheusDurationMs } from '../model/prometheus-duration.js';
 import { AlertData, FunctionError, goTypeName, LabelMap, truth, type Value } from './template-values.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ function stripPort(hostPort: Value): string {
 }
 
 function parseDurationSeconds(text: Value): number {
-  const ms = parseRuleDurationMs(text as string);
+  const ms = parsePrometheusDurationMs(text as string);
   if (ms === undefined) throw new FunctionError(`not a valid duration string: ${goQuote(text as string)}`);
   return ms / 1000;
 }

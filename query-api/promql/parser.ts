@@ -16,6 +16,7 @@ import {
   type VectorMatching,
   type VectorSelector,
 } from './ast.js';
+import { parsePrometheusDurationMs } from '../../collector/model/prometheus-duration.js';
 import { parseError, type PromqlError } from './errors.js';
 import { describeType, FUNCTION_SIGNATURES, UNSUPPORTED_FUNCTION_REASONS } from './function-signatures.js';
 import { anchoredRegExp, type LabelMatcher, type MatchOp } from './series-source.js';
@@ -77,17 +78,6 @@ const AGGREGATE_PARAMETER_TYPES: Partial<Record<AggregateOp, ValueType>> = {
   count_values: 'string',
 };
 
-const DURATION_UNITS_MS: [string, number][] = [
-  ['y', 365 * 86_400_000],
-  ['w', 7 * 86_400_000],
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1000],
-  ['ms', 1],
-];
-const DURATION_PATTERN = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
 /** Parses a PromQL expression; throws PromqlError ('bad_data') on any syntax or type error. */
 export function parsePromql(query: string): Expr {
   if (query.trim() === '') throw parseError(query, 0, 'no expression found in input');
@@ -102,9 +92,7 @@ export function parsePromql(query: string): Expr {
 /** Parses a duration such as `5m` or `1h30m` (or a plain number of seconds) to milliseconds. */
 export function parseDurationMs(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const match = DURATION_PATTERN.exec(text);
-  if (!match || text === '') return undefined;
-  return DURATION_UNITS_MS.reduce((total, [, unitMs], i) => total + Number(match[i + 1] ?? 0) * unitMs, 0);
+  return parsePrometheusDurationMs(text);
 }
 
 function firstErrorNode(top: SyntaxNode): SyntaxNode | undefined {

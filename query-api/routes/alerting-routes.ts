@@ -10,7 +10,7 @@ import type { GroupStatus, RuleStatus } from '../../collector/alerting/evaluator
 import type { AlertInstance } from '../../collector/alerting/model.js';
 import { GO_ZERO_TIME } from '../../collector/alerting/go-compat.js';
 import { formatGoFloat } from '../../collector/alerting/go-format.js';
-import { formatRuleDuration } from '../../collector/alerting/rule-duration.js';
+import { formatPrometheusDuration } from '../../collector/model/prometheus-duration.js';
 import { labelsMatch, type LabelMatcher } from '../promql/series-source.js';
 import { clientErrorOf } from './client-error.js';
 import { selectorMatchers } from './prometheus-routes.js';
@@ -211,13 +211,13 @@ function ruleJson(listed: ListedRule) {
     ...(listed.file === undefined ? {} : { file: listed.file }),
     readOnly: listed.readOnly,
     group: listed.group,
-    interval: formatRuleDuration(listed.intervalMs),
+    interval: formatPrometheusDuration(listed.intervalMs),
     ...(rule.kind === 'alerting'
       ? {
           alert: rule.name,
           expr: rule.expr,
-          for: formatRuleDuration(rule.forMs),
-          keep_firing_for: formatRuleDuration(rule.keepFiringForMs),
+          for: formatPrometheusDuration(rule.forMs),
+          keep_firing_for: formatPrometheusDuration(rule.keepFiringForMs),
           labels: rule.labels,
           annotations: rule.annotations,
         }

@@ -5,7 +5,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { MeshscopeError } from '../../collector/errors.js';
-import { parseRuleDurationMs } from '../../collector/alerting/rule-duration.js';
+import { parsePrometheusDurationMs } from '../../collector/model/prometheus-duration.js';
 import { isValidTraceId } from '../../collector/model/attributes.js';
 import type { LogDirection, LogReader, LogSearch, StoredLog } from '../../collector/storage/api.js';
 import { parseTimeParameter, toLogLineJson } from '../logs/log-json.js';
@@ -62,7 +62,7 @@ const searchSchema = z.object({
   direction,
 });
 const step = parsedQueryValue(
-  (text) => parseNonNegativeInteger(text) ?? parseRuleDurationMs(text),
+  (text) => parseNonNegativeInteger(text) ?? parsePrometheusDurationMs(text),
   'a whole number of milliseconds or a duration like 30s, 1m or 1h',
 );
 const histogramSchema = z.object({ query: queryValue, start: time, end: time, step });

@@ -1,6 +1,6 @@
-// Durations in rule files (`for`, `keep_firing_for`, `interval`), in the `parseDuration` template function
-// and in the rules API's answers. The unit table is also in query-api/promql/parser.ts, whose
-// parseDurationMs additionally takes a plain number of seconds, as PromQL does.
+// Prometheus' duration syntax, in one place: rule files (`for`, `keep_firing_for`, `interval`), the
+// `parseDuration` template function and the rules API's answers, PromQL's ranges, offsets and `step`
+// (query-api/promql/parser.ts, which also takes a plain number of seconds), and the log histogram's step.
 
 /** Prometheus' units, largest first: the order both the syntax and the printed form use. */
 const DURATION_UNITS: readonly [unit: string, ms: number][] = [
@@ -18,7 +18,7 @@ const DURATION_PATTERN = new RegExp(`^${DURATION_UNITS.map(([unit]) => `(?:(\\d+
  * Prometheus' duration syntax (prometheus/common model.ParseDuration): units y w d h m s ms in that order,
  * or a bare `0`. Returns milliseconds, or undefined when the text is not a duration.
  */
-export function parseRuleDurationMs(text: string): number | undefined {
+export function parsePrometheusDurationMs(text: string): number | undefined {
   if (text === '0') return 0;
   const match = text === '' ? null : DURATION_PATTERN.exec(text);
   if (!match) return undefined;
@@ -26,7 +26,7 @@ export function parseRuleDurationMs(text: string): number | undefined {
 }
 
 /** Prometheus' model.Duration String(): largest units first, `0s` for zero. */
-export function formatRuleDuration(ms: number): string {
+export function formatPrometheusDuration(ms: number): string {
   if (ms === 0) return '0s';
   let rest = ms;
   let text = '';
