@@ -54,6 +54,14 @@ async function expectText(page: Page, selector: string, expected: string): Promi
   await waitFor(async () => (actual = await text(page, selector)) === expected, 10_000, () => `${selector}: "${actual}", expected "${expected}"`);
 }
 
+async function barCounts(page: Page): Promise<number[]> {
+  return page.locator('[data-testid=histogram-bucket]').evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute('data-count'))));
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
 function rangeInUrl(page: Page): { startMs: number; endMs: number } | undefined {
   const params = new URL(page.url()).searchParams;
   return params.has('start') && params.has('end') ? { startMs: Number(params.get('start')), endMs: Number(params.get('end')) } : undefined;
@@ -66,9 +74,8 @@ test('the histogram counts every line; a drag narrows the range in the URL, the 
   await expectText(page, '[data-testid=log-count]', `${LINE_COUNT.toLocaleString('en-US')} lines`);
   const errors = seeded.filter((line) => line.severity === 'ERROR').length;
   await expectText(page, '[data-testid=log-error-count]', `${errors} errors`);
-  const bars = page.locator('[data-testid=histogram-bucket]');
-  const counts = (await bars.evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute('data-count'))))) as number[];
-  assert.equal(counts.reduce((sum, count) => sum + count, 0), LINE_COUNT, 'the bars add up to every line');
+  let counts: number[] = [];
+  await waitFor(async () => sum((counts = await barCounts(page))) === LINE_COUNT, 10_000, () => `the bars add up to ${sum(counts)}, not every line`);
   assert.ok(counts.length >= 60 && counts.length <= 120, `${counts.length} bars`);
   assert.equal(await page.locator('[data-testid=log-line]').count(), 200, 'the list shows its first page');
   assert.match(await text(page, '[data-testid=log-list-footer]'), /200 of the newest 1,000 of 6,200 lines shown/);
@@ -93,8 +100,9 @@ test('the histogram counts every line; a drag narrows the range in the URL, the 
   const inRange = seeded.filter((line) => line.timeMs >= range.startMs && line.timeMs < range.endMs);
   assert.ok(inRange.length > 1_000 && inRange.length < LINE_COUNT / 2, `about 30% of the lines are selected: ${inRange.length}`);
   await expectText(page, '[data-testid=log-count]', `${inRange.length.toLocaleString('en-US')} lines`);
-  const narrowed = (await page.locator('[data-testid=histogram-bucket]').evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute('data-count'))))) as number[];
-  assert.equal(narrowed.reduce((sum, count) => sum + count, 0), inRange.length);
+  // The bars of the narrowed range render a moment after its total.
+  let narrowedSum = 0;
+  await waitFor(async () => (narrowedSum = sum(await barCounts(page))) === inRange.length, 10_000, () => `the bars add up to ${narrowedSum}, not ${inRange.length}`);
   await page.locator('[data-testid=log-line]').first().waitFor();
   const times = await page.locator('[data-testid=log-line] .log-time').evaluateAll((nodes) => nodes.map((node) => Date.parse(node.getAttribute('title') ?? '')));
   assert.equal(times.length, 200);
