@@ -58,6 +58,8 @@ function cases(info: DatasetInfo, nowMs: number): QueryCase[] {
   const rate = `sum(rate(${info.metric}[5m]))`;
   const traceIds = (body: any) => expect(Array.isArray(body.data), 'no trace list');
   const logLines = (body: any) => expect(Array.isArray(body.data), 'no log lines');
+  // generate-dataset.ts gives each line an app.user_id of user-0 to user-49999.
+  const userQuery = (i: number) => `app.user_id:user-${(i * 7919) % 50_000}`;
   return [
     {
       label: 'trace by id',
@@ -89,6 +91,18 @@ function cases(info: DatasetInfo, nowMs: number): QueryCase[] {
       target: { percentile: 'p95', ms: 300 },
       path: (i) => `/api/logs?${params({ query: word(info.rareWords, i), start: logStart })}`,
       check: logLines,
+    },
+    {
+      label: 'log search attribute, 24h',
+      target: { percentile: 'p95', ms: 300 },
+      path: (i) => `/api/logs?${params({ query: userQuery(i), start: logStart })}`,
+      check: logLines,
+    },
+    {
+      label: 'log count attribute, 24h',
+      target: { percentile: 'p95', ms: 300 },
+      path: (i) => `/api/logs/histogram?${params({ query: userQuery(i), start: logStart })}`,
+      check: (body) => expect(Array.isArray(body.data?.counts), 'no log counts'),
     },
     {
       label: `PromQL instant ${rate}`,
@@ -134,6 +148,7 @@ function describe(body: any): string {
   const data = body.data;
   if (Array.isArray(data)) return `${data.length} results`;
   if (Array.isArray(data?.result)) return `${data.result.length} series`;
+  if (Array.isArray(data?.counts)) return `${data.total} counted`;
   return '';
 }
 

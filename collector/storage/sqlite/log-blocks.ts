@@ -4,9 +4,10 @@
 // common word's match list a whole day of lines; a block costs one row and one FTS5 entry without
 // positions (so a word's list names blocks, not lines), and a search walks blocks in time order,
 // deciding each line exactly with log-match.ts (Loki's chunks, with a word index for its Bloom filters).
-import type { AttributeValue, LogRecord } from '../../model/model.js';
+import type { Attribute, AttributeValue, LogRecord } from '../../model/model.js';
 import { SEVERITY_LEVELS, type LogQuery } from '../api.js';
 import { wordsOf } from '../log-match.js';
+import { BlockTokens, keyPart, valuePart } from './log-attribute-index.js';
 
 /** Most lines a block holds; a block is decoded whole, so this bounds the work of reading one line. */
 const MAX_LINES_PER_BLOCK = 1_000;
@@ -135,16 +136,32 @@ export class LineRun {
   readonly lines: string[] = [];
   readonly bodyTexts: string[] = [];
   readonly traceIds: string[] = [];
+  /**
+   * The lines' record attribute tokens (log-attribute-index.ts) as key and value parts, line after line;
+   * line i's end at tokenEnds[i].
+   */
+  readonly tokenKeys: string[] = [];
+  readonly tokenValues: string[] = [];
+  readonly tokenEnds: number[] = [];
+  /** The tokens of each line's resource attributes: one array per resource, shared by its lines. */
+  readonly resourceTokens: string[][] = [];
 
   constructor(readonly serviceName: string) {}
 
-  push(fields: LineFields, tsNs: bigint, encodedLine: string, bodyText: string): void {
+  /** Adds a line; its attributes feed the attribute index (the migration of old rows indexes none). */
+  push(fields: LineFields, tsNs: bigint, encodedLine: string, bodyText: string, attributes: readonly Attribute[] = [], resourceTokens: string[] = []): void {
     this.tsNs.push(tsNs);
     this.observedNs.push(fields.observedTimeUnixNano);
     this.severityBits.push(severityBits(fields.severityNumber, fields.severityText));
     this.lines.push(encodedLine);
     this.bodyTexts.push(bodyText);
     this.traceIds.push(fields.traceId);
+    for (const attribute of attributes) {
+      this.tokenKeys.push(keyPart(attribute.key));
+      this.tokenValues.push(valuePart(attribute.value));
+    }
+    this.tokenEnds.push(this.tokenKeys.length);
+    this.resourceTokens.push(resourceTokens);
   }
 }
 
@@ -162,6 +179,8 @@ export interface EncodedBlock {
   bodies: string;
   /** Distinct trace ids of the lines, hex. */
   traceIds: string[];
+  /** The lines' distinct attribute index tokens, space-separated (log-attribute-index.ts). */
+  attributeTokens: string;
 }
 
 /** A run's lines as blocks: sorted by time (stably), cut by count and by span. */
@@ -190,6 +209,8 @@ function timeOrder(tsNs: bigint[]): number[] {
 
 function buildBlock(run: LineRun, indexes: number[]): EncodedBlock {
   const traceIds = new Set<string>();
+  const tokens = new BlockTokens();
+  const resources = new Set<string[]>();
   const lines: string[] = [];
   const bodies: string[] = [];
   let maxObservedNs = run.observedNs[indexes[0]];
@@ -198,9 +219,12 @@ function buildBlock(run: LineRun, indexes: number[]): EncodedBlock {
     if (run.observedNs[i] > maxObservedNs) maxObservedNs = run.observedNs[i];
     mask |= run.severityBits[i];
     if (run.traceIds[i] !== '') traceIds.add(run.traceIds[i]);
+    for (let t = i === 0 ? 0 : run.tokenEnds[i - 1]; t < run.tokenEnds[i]; t++) tokens.add(run.tokenKeys[t], run.tokenValues[t]);
+    resources.add(run.resourceTokens[i]);
     bodies.push(run.bodyTexts[i]);
     lines.push(run.lines[i]);
   }
+  for (const resourceTokens of resources) tokens.addTokens(resourceTokens);
   return {
     serviceName: run.serviceName,
     minTsNs: int64(run.tsNs[indexes[0]]),
@@ -211,6 +235,7 @@ function buildBlock(run: LineRun, indexes: number[]): EncodedBlock {
     lines: `[${lines.join(',')}]`,
     bodies: bodies.join('\n'),
     traceIds: [...traceIds],
+    attributeTokens: tokens.toString(),
   };
 }
 

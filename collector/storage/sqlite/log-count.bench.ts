@@ -5,32 +5,15 @@
 // vocabulary, batches of 500 lines of 10 services) unless BENCH_DATA_DIR names one it already filled.
 // Prints p50/p95 of BENCH_COUNT_RUNS runs (default 7) after one warm-up run, and the lines counted.
 // Run: npx tsc -p tsconfig.json && node dist/collector/storage/sqlite/log-count.bench.js
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { DATASET_FILE, type DatasetInfo } from '../../../test/bench/dataset-info.js';
+import type { DatasetInfo } from '../../../test/bench/dataset-info.js';
 import type { LogQuery } from '../api.js';
-import { SqliteStorage } from './sqlite-storage.js';
+import { BENCH_WINDOWS, percentile, withGeneratedLogStore, type BenchWindow } from './log-bench-store.js';
+import type { SqliteStorage } from './sqlite-storage.js';
 
 const RUNS = Number(process.env.BENCH_COUNT_RUNS ?? 7);
-const LINES = process.env.BENCH_LOGS ?? '1500000';
-const HOUR_MS = 3_600_000;
-const GENERATOR = fileURLToPath(new URL('../../../test/bench/generate-dataset.js', import.meta.url));
 
-interface Window {
-  label: string;
-  durationMs: number;
-  /** What GET /api/logs/histogram picks for the window: about 60 buckets of whole seconds. */
-  stepMs: number;
-}
 
-const WINDOWS: Window[] = [
-  { label: '1 h', durationMs: HOUR_MS, stepMs: 60_000 },
-  { label: '24 h', durationMs: 24 * HOUR_MS, stepMs: 24 * 60_000 },
-];
 
 function queries(info: DatasetInfo): [string, LogQuery | null][] {
   return [
@@ -42,11 +25,8 @@ function queries(info: DatasetInfo): [string, LogQuery | null][] {
   ];
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
-async function timeCount(storage: SqliteStorage, window: Window, endMs: number, label: string, query: LogQuery | null): Promise<void> {
+async function timeCount(storage: SqliteStorage, window: BenchWindow, endMs: number, label: string, query: LogQuery | null): Promise<void> {
   const count = () =>
     storage.logs.countLogs({
       query,
@@ -69,28 +49,9 @@ async function timeCount(storage: SqliteStorage, window: Window, endMs: number, 
   );
 }
 
-async function main(): Promise<void> {
-  const given = process.env.BENCH_DATA_DIR;
-  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'meshscope-log-count-bench-'));
-  try {
-    if (given === undefined) {
-      console.log(`filling ${dataDir} with ${LINES} lines over 24 h`);
-      execFileSync(process.execPath, [GENERATOR, dataDir, '--spans', '0', '--logs', LINES, '--series', '0'], { stdio: 'inherit' });
-    }
-    const info = JSON.parse(readFileSync(join(dataDir, DATASET_FILE), 'utf8')) as DatasetInfo;
-    const storage = new SqliteStorage({ dataDir });
-    await storage.start();
-    try {
-      console.log(`${info.logs.toLocaleString('en-US')} lines; ${RUNS} runs each after one warm-up`);
-      for (const window of WINDOWS) {
-        for (const [label, query] of queries(info)) await timeCount(storage, window, info.endUnixMs, label, query);
-      }
-    } finally {
-      await storage.shutdown();
-    }
-  } finally {
-    if (given === undefined) rmSync(dataDir, { recursive: true, force: true });
+await withGeneratedLogStore('1500000', async (storage, info) => {
+  console.log(`${info.logs.toLocaleString('en-US')} lines; ${RUNS} runs each after one warm-up`);
+  for (const window of BENCH_WINDOWS) {
+    for (const [label, query] of queries(info)) await timeCount(storage, window, info.endUnixMs, label, query);
   }
-}
-
-await main();
+});

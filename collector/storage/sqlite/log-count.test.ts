@@ -9,7 +9,7 @@ import { MemoryStorage } from '../memory-store.js';
 import { blockSeverityVerdict, severityBits } from './log-blocks.js';
 import { blockVerdict, wordsPattern } from './log-count.js';
 import { SqliteStorage } from './sqlite-storage.js';
-import { emptyBatch, serviceResource } from './test-fixtures.js';
+import { emptyBatch, seededRandom, serviceResource } from './test-fixtures.js';
 
 // A differential test: seeded random lines with the forms each part of the count treats apart (bodies
 // holding newlines, non-ASCII and upper-case text, map bodies, severities by text or number only,
@@ -30,18 +30,8 @@ const SEVERITIES: [number, string][] = [
 ];
 const TRACES = ['4bf92f3577b34da6a3ce929d0e0e4736', '0af7651916cd43dd8448eb211c80319c', ''];
 
-/** mulberry32: the same lines on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const next = random(42);
+/** The same lines on every run. */
+const next = seededRandom(42);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
 
 function bodyOf(serviceName: string): AttributeValue | null {

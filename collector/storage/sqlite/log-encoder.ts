@@ -6,6 +6,7 @@
 import type { InstrumentationScope, LogRecord, Resource } from '../../model/model.js';
 import { logBodyText } from '../log-match.js';
 import { encodeAttributes, encodeResource, encodeScope, logTimeUnixNano } from './codec.js';
+import { attributeTokensOf } from './log-attribute-index.js';
 import { buildBlocks, encodeLine, LineRun, type EncodedBlock } from './log-blocks.js';
 import { Interner } from './span-encoder.js';
 
@@ -25,12 +26,16 @@ export function encodeLogs(logs: readonly LogRecord[]): EncodedLogs {
   const scopes: string[] = [];
   const resourceInterner = new Interner<Resource>(resources, encodeResource);
   const scopeInterner = new Interner<InstrumentationScope>(scopes, encodeScope);
+  const resourceTokens: string[][] = [];
   const days = new DayRuns();
   for (const log of logs) {
     const tsNs = logTimeUnixNano(log);
     const bodyText = logBodyText(log);
-    const encoded = encodeLine(log, bodyText, encodeAttributes(log.attributes), resourceInterner.indexOf(log.resource), scopeInterner.indexOf(log.scope));
-    days.runOf(tsNs, log.serviceName).push(log, tsNs, encoded, bodyText);
+    const resourceRef = resourceInterner.indexOf(log.resource);
+    const encoded = encodeLine(log, bodyText, encodeAttributes(log.attributes), resourceRef, scopeInterner.indexOf(log.scope));
+    // A resource's attribute tokens once per batch: its lines share them.
+    resourceTokens[resourceRef] ??= attributeTokensOf(log.resource.attributes);
+    days.runOf(tsNs, log.serviceName).push(log, tsNs, encoded, bodyText, log.attributes, resourceTokens[resourceRef]);
   }
   const blocks: EncodedBlock[] = [];
   for (const run of days.runs()) blocks.push(...buildBlocks(run));

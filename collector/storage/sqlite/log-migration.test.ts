@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openWriteConnection } from './connection.js';
+import { hasAttributeIndex } from './log-schema.js';
 import { createPartition, createSharedSchema, DATABASE_FILE_NAME, SCHEMA_VERSION } from './schema.js';
 import { SqliteStorage } from './sqlite-storage.js';
+import { emptyBatch, serviceResource } from './test-fixtures.js';
 
 const DAY = 20261126;
 const TIME_NS = BigInt(Date.UTC(2026, 10, 26, 12)) * 1_000_000n;
@@ -27,7 +29,7 @@ function writeOldStore(dataDir: string, version: 2 | 4): void {
   createSharedSchema(db);
   createPartition(db, DAY);
   db.exec(`
-DROP TABLE log_blocks_${DAY}; DROP TABLE log_words_${DAY}; DROP TABLE log_traces_${DAY};
+DROP TABLE log_blocks_${DAY}; DROP TABLE log_words_${DAY}; DROP TABLE log_traces_${DAY}; DROP TABLE log_attributes_${DAY};
 CREATE TABLE logs_${DAY} (
   time_ns INTEGER NOT NULL, observed_time_ns INTEGER NOT NULL, severity_number INTEGER NOT NULL,
   severity_text TEXT NOT NULL, service_id INTEGER NOT NULL, body TEXT NOT NULL, attributes TEXT NOT NULL,
@@ -91,3 +93,54 @@ for (const version of [2, 4] as const) {
     }
   });
 }
+
+test('opening a version-5 store keeps its days without the attribute index, and attribute searches find their lines', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'meshscope-migration-test-'));
+  try {
+    const old = openWriteConnection(join(dataDir, DATABASE_FILE_NAME));
+    createSharedSchema(old);
+    createPartition(old, DAY);
+    old.exec(`DROP TABLE log_attributes_${DAY}`);
+    old.pragma('user_version = 5');
+    old.close();
+    const storage = new SqliteStorage({ dataDir });
+    await storage.start();
+    try {
+      const line = (userId: string, offsetNs: bigint) => ({
+        timeUnixNano: TIME_NS + offsetNs,
+        observedTimeUnixNano: TIME_NS + offsetNs,
+        severityNumber: 9,
+        severityText: 'INFO',
+        body: { type: 'string' as const, value: `line of ${userId}` },
+        attributes: [{ key: 'user.id', value: { type: 'string' as const, value: userId } }],
+        droppedAttributesCount: 0,
+        flags: 0,
+        traceId: '',
+        spanId: '',
+        eventName: '',
+        serviceName: 'cart',
+        resource: serviceResource('cart'),
+        scope: { name: 'app', version: '', attributes: [] },
+      });
+      await storage.writer.write({ ...emptyBatch(), logs: [line('u-1', 0n), line('u-2', 1n)] });
+      const found = await storage.logs.searchLogs({
+        query: { type: 'field', field: 'user.id', value: 'U-2', prefix: false },
+        startUnixNano: TIME_NS - 1000n,
+        endUnixNano: TIME_NS + 1000n,
+        limit: 10,
+        direction: 'backward',
+      });
+      assert.deepEqual(found.map((log) => log.body?.value), ['line of u-2']);
+    } finally {
+      await storage.shutdown();
+    }
+    const db = openWriteConnection(join(dataDir, DATABASE_FILE_NAME));
+    const userVersion = db.pragma('user_version', { simple: true });
+    const indexed = hasAttributeIndex(db, DAY);
+    db.close();
+    assert.equal(userVersion, SCHEMA_VERSION);
+    assert.equal(indexed, false);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

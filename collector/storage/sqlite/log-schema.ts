@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { Attribute, AttributeValue } from '../../model/model.js';
 import { logBodyText } from '../log-match.js';
 import { bufferToHex, encodeAttributes } from './codec.js';
+import { ATTRIBUTE_TOKENIZER } from './log-attribute-index.js';
 import { buildBlocks, encodeBlockLine, encodeBody, LineRun, type EncodedBlock, type LineFields } from './log-blocks.js';
 
 export interface LogTables {
@@ -13,10 +14,24 @@ export interface LogTables {
   words: string;
   /** The blocks holding lines of a trace. */
   traces: string;
+  /**
+   * FTS5 index of each block's attribute tokens (log-attribute-index.ts); its rowid is the block id.
+   * Only days whose tables were created with it have it, and then it covers every block of the day.
+   */
+  attributes: string;
 }
 
 export function logTablesOf(day: number): LogTables {
-  return { blocks: `log_blocks_${day}`, words: `log_words_${day}`, traces: `log_traces_${day}` };
+  return { blocks: `log_blocks_${day}`, words: `log_words_${day}`, traces: `log_traces_${day}`, attributes: `log_attributes_${day}` };
+}
+
+/** Whether the day's tables have the attribute index (days first written before it have none). */
+export function hasAttributeIndex(db: Database.Database, day: number): boolean {
+  return tableExists(db, logTablesOf(day).attributes);
+}
+
+function tableExists(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /**
@@ -24,8 +39,13 @@ export function logTablesOf(day: number): LogTables {
  * walks and (min_ts) for oldest-first ones, optionally per service; one index row per block costs
  * nothing next to the lines. Diacritics are kept so the JS matcher (log-match.ts) splits words the same.
  */
-export function createLogTables(db: Database.Database, day: number): void {
+export function createLogTables(db: Database.Database, day: number, options = { indexAttributes: true }): void {
   const t = logTablesOf(day);
+  // The attribute index must cover every block of a day, so a day whose blocks exist without it (written
+  // before it existed) goes on without it; readers then read every block for attribute conditions.
+  if (options.indexAttributes && !tableExists(db, t.blocks)) {
+    db.exec(`CREATE VIRTUAL TABLE ${t.attributes} USING fts5(tokens, content='', columnsize=0, detail=none, tokenize=${ATTRIBUTE_TOKENIZER})`);
+  }
   db.exec(`
 CREATE TABLE IF NOT EXISTS ${t.blocks} (
   id INTEGER PRIMARY KEY,
@@ -60,11 +80,13 @@ export interface BlockStatements {
   insertBlock: Database.Statement;
   insertWords: Database.Statement;
   insertTrace: Database.Statement;
+  /** Absent for a day without the attribute index. */
+  insertAttributes?: Database.Statement;
 }
 
 export function prepareBlockStatements(db: Database.Database, day: number): BlockStatements {
   const t = logTablesOf(day);
-  return {
+  const statements: BlockStatements = {
     insertBlock: db.prepare(
       `INSERT INTO ${t.blocks} (service_id, min_ts, max_ts, max_observed, severity_mask, line_count, resource_ids,
          scope_ids, lines, bodies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -72,6 +94,8 @@ export function prepareBlockStatements(db: Database.Database, day: number): Bloc
     insertWords: db.prepare(`INSERT INTO ${t.words} (rowid, words) VALUES (?, ?)`),
     insertTrace: db.prepare(`INSERT OR IGNORE INTO ${t.traces} (trace_id, block_id) VALUES (?, ?)`),
   };
+  if (hasAttributeIndex(db, day)) statements.insertAttributes = db.prepare(`INSERT INTO ${t.attributes} (rowid, tokens) VALUES (?, ?)`);
+  return statements;
 }
 
 /** The ids a block's resource and scope refs index, as the JSON arrays the block row holds. */
@@ -80,7 +104,7 @@ export interface BlockDictionaries {
   scopeIds: string;
 }
 
-/** Inserts a block with its words and trace index rows. */
+/** Inserts a block with its words, trace and attribute index rows. */
 export function insertBlock(statements: BlockStatements, serviceId: number, block: EncodedBlock, ids: BlockDictionaries): void {
   const { lastInsertRowid: blockId } = statements.insertBlock.run(
     serviceId,
@@ -97,6 +121,8 @@ export function insertBlock(statements: BlockStatements, serviceId: number, bloc
   // The same text feeds the word index; FTS5 keeps each word of a row once (no positions).
   statements.insertWords.run(blockId, block.bodies);
   for (const traceId of block.traceIds) statements.insertTrace.run(Buffer.from(traceId, 'hex'), blockId);
+  // A block without attributes needs no row: no attribute condition can match its lines.
+  if (statements.insertAttributes !== undefined && block.attributeTokens !== '') statements.insertAttributes.run(blockId, block.attributeTokens);
 }
 
 /** A per-line logs row of schema versions 2-4. */
@@ -129,9 +155,10 @@ const MIGRATION_PAGE_LINES = 50_000;
 export function migrateLogRowsToBlocks(db: Database.Database): void {
   const days = db.prepare('SELECT day FROM partitions').pluck().all() as number[];
   for (const day of days) {
-    createLogTables(db, day);
-    const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(`logs_${day}`);
-    if (exists === undefined) continue;
+    // The lines of these rows are not tokenized (their resources are ids here), so the days go without
+    // the attribute index.
+    createLogTables(db, day, { indexAttributes: false });
+    if (!tableExists(db, `logs_${day}`)) continue;
     const statements = prepareBlockStatements(db, day);
     // Read in pages (SQLite refuses writes while a read is being stepped), in (service, time, rowid)
     // order through an index on the line time (version 2 has no ts_ns column); it goes with the table.

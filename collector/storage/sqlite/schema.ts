@@ -10,8 +10,11 @@ import { createLogTables, logTablesOf, migrateLogRowsToBlocks, type LogTables } 
  * Version 4 replaced the raw OTLP metric_points_<day> tables, which nothing read, by Prometheus series:
  * migrating from 3 drops them and gives every existing day its samples table.
  * Version 5 stores log lines in blocks (log-schema.ts); migrating from 2-4 moves every day's lines into them.
+ * Version 6 indexes the attributes of the blocks of days created from then on (log-attribute-index.ts);
+ * older days stay as they are. The version keeps older Meshscopes, which would write blocks into such a
+ * day without indexing them (so attribute searches would skip their lines), from opening the file.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /** Version 1 had per-span trace and tag indexes; this code can neither write nor read its partitions. */
 const OLDEST_READABLE_VERSION = 2;
 export const DATABASE_FILE_NAME = 'meshscope.db';
@@ -171,7 +174,7 @@ export type PartitionSignal = 'traces' | 'logs' | 'metrics';
 export function signalTables(day: number, signal: PartitionSignal): string[] {
   const t = partitionTables(day);
   if (signal === 'traces') return [t.spans, t.traceChunks];
-  if (signal === 'logs') return [t.logs.blocks, t.logs.words, t.logs.traces];
+  if (signal === 'logs') return [t.logs.blocks, t.logs.words, t.logs.traces, t.logs.attributes];
   return [t.samples];
 }
 

@@ -1,10 +1,11 @@
 // Log search over the per-day log blocks (log-blocks.ts). A search walks the days of its window in the
 // direction's order and, within a day, the blocks in time order (by latest line newest first, by earliest
 // line oldest first), skipping blocks that cannot hold a match by what SQL decides cheaply (the word index
-// for required words, service, trace id, severity, observed time). Blocks overlap in time, so matching
-// lines wait in a pending list until no block still to come can hold a line before them; matchesLog
-// decides each line exactly, and the walk stops once the limit is filled. A count (countLogs) lists the
-// same blocks, without an order or a limit, and reads of each only what its query needs (log-count.ts).
+// for required words, the attribute index for required attribute values, service, trace id, severity,
+// observed time). Blocks overlap in time, so matching lines wait in a pending list until no block still
+// to come can hold a line before them; matchesLog decides each line exactly, and the walk stops once the
+// limit is filled. A count (countLogs) lists the same blocks, without an order or a limit, and reads of
+// each only what its query needs (log-count.ts).
 import type Database from 'better-sqlite3';
 import { inSnapshot } from './snapshot.js';
 import type { InstrumentationScope, Resource } from '../../model/model.js';
@@ -22,8 +23,9 @@ import {
   severityMaskOf,
   type DecodedLine,
 } from './log-blocks.js';
+import { blockAttributesExpressionOf } from './log-attribute-index.js';
 import { countBlock, LogBuckets, wordsPattern, type BlockColumns } from './log-count.js';
-import { logTablesOf } from './log-schema.js';
+import { hasAttributeIndex, logTablesOf, type LogTables } from './log-schema.js';
 
 const MAX_CACHE_ENTRIES = 50_000;
 const MAX_CACHED_STATEMENTS = 500;
@@ -38,6 +40,12 @@ const ID_PATTERN = /^(\d{8}):(\d{1,16})$/;
  * first blocks in time.
  */
 const MAX_DIRECT_BLOCKS = 2_000;
+/**
+ * Most attribute tokens a prefix condition may cover on a day to prune its blocks. A prefix query reads
+ * the block list of every token it covers; a few hundred lists cost milliseconds, while a prefix of a key
+ * of distinct values (ids) can cover the whole day's tokens and cost more than reading blocks in time order.
+ */
+const MAX_PREFIX_TOKENS = 256;
 
 /** A block as a walk or a count lists it (its lines are read only when it is reached). */
 interface BlockRef {
@@ -58,6 +66,13 @@ interface BlockFilter {
   traceId?: Buffer;
   /** An FTS5 expression over the block's words. */
   words?: string;
+  /**
+   * The query's top-level conditions that the attribute index may narrow; each day with the index makes
+   * its FTS5 expression (attributes) of them, knowing how many tokens a prefix covers there.
+   */
+  attributeConditions?: LogQuery[];
+  /** An FTS5 expression over the block's attribute tokens. */
+  attributes?: string;
   /** Each a mask the block's severity mask must share a bit with. */
   severityMasks: number[];
   /** Words every matching line's lower-cased body text contains (a cheap test before the exact one). */
@@ -277,7 +292,7 @@ export class SqliteLogReader implements LogReader {
   /** The day's blocks that may hold lines of the scan, in its order. */
   private blocksOf(day: number, scan: BlockScan): Iterable<BlockRef> {
     const t = logTablesOf(day);
-    const { filter } = scan;
+    const filter = this.filterOfDay(day, scan.filter);
     const candidates = this.fewCandidateBlocks(day, filter);
     if (candidates !== undefined) return this.blocksInOrder(day, candidates, scan);
     const conditions = ['b.max_ts >= @start', 'b.min_ts < @end'];
@@ -304,9 +319,10 @@ export class SqliteLogReader implements LogReader {
   }
 
   /**
-   * Whether a block may hold a line the filter's trace id and words allow, by the trace and word
-   * indexes; undefined when the filter has neither. Tested in JS while walking the time index: given an
-   * IN sub-select, SQLite read the candidates' rows and sorted them all (over 100 ms for 24,000 blocks).
+   * Whether a block may hold a line the filter's trace id, words and attributes allow, by the trace, word
+   * and attribute indexes; undefined when the filter has none of them. Tested in JS while walking the time
+   * index: given an IN sub-select, SQLite read the candidates' rows and sorted them all (over 100 ms for
+   * 24,000 blocks).
    */
   private membershipOf(day: number, filter: BlockFilter): ((blockId: bigint) => boolean) | undefined {
     const t = logTablesOf(day);
@@ -317,16 +333,16 @@ export class SqliteLogReader implements LogReader {
       const members = new Set(ids);
       tests.push((blockId) => members.has(blockId));
     }
-    if (filter.words !== undefined) {
-      const members = new WordMembership(this.statement(`SELECT rowid FROM ${t.words} WHERE ${t.words} MATCH ? AND rowid >= ? AND rowid < ?`), filter.words);
+    for (const [table, expression] of textIndexesOf(t, filter)) {
+      const members = new WordMembership(this.statement(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? AND rowid >= ? AND rowid < ?`), expression);
       tests.push((blockId) => members.has(blockId));
     }
     return tests.length === 0 ? undefined : (blockId) => tests.every((test) => test(blockId));
   }
 
   /**
-   * The ids of the day's blocks holding the filter's trace id or words, when an index lists at most
-   * MAX_DIRECT_BLOCKS of them; the filter's other conditions are left to the exact check of each line.
+   * The ids of the day's blocks holding the filter's trace id, words or attributes, when an index lists
+   * at most MAX_DIRECT_BLOCKS of them; the filter's other conditions are left to the exact check of each line.
    */
   private fewCandidateBlocks(day: number, filter: BlockFilter): bigint[] | undefined {
     const t = logTablesOf(day);
@@ -337,11 +353,30 @@ export class SqliteLogReader implements LogReader {
       const found = few(ids as bigint[]);
       if (found !== undefined) return found;
     }
-    if (filter.words !== undefined) {
-      const ids = this.statement(`SELECT rowid FROM ${t.words} WHERE ${t.words} MATCH ? ${limit}`).pluck().all(filter.words);
-      return few(ids as bigint[]);
+    for (const [table, expression] of textIndexesOf(t, filter)) {
+      const ids = this.statement(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? ${limit}`).pluck().all(expression);
+      const found = few(ids as bigint[]);
+      if (found !== undefined) return found;
     }
     return undefined;
+  }
+
+  /** The filter as it applies to a day: with the expression of its attribute conditions, on a day with the index. */
+  private filterOfDay(day: number, filter: BlockFilter): BlockFilter {
+    if (filter.attributeConditions === undefined || !hasAttributeIndex(this.db, day)) return filter;
+    const usePrefix = (tokenPrefix: string): boolean => this.tokensStartingWith(day, tokenPrefix) <= MAX_PREFIX_TOKENS;
+    const parts = filter.attributeConditions.map((node) => blockAttributesExpressionOf(node, usePrefix)).filter((part) => part !== undefined);
+    return parts.length === 0 ? filter : { ...filter, attributes: parts.join(' AND ') };
+  }
+
+  /** How many of the day's attribute tokens start with the prefix, counted up to MAX_PREFIX_TOKENS + 1. */
+  private tokensStartingWith(day: number, tokenPrefix: string): number {
+    const vocabulary = `temp.log_attribute_tokens_${day}`;
+    // The token list of the day's index, as a table (temp: a read-only connection may create it).
+    this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vocabulary} USING fts5vocab(main, ${logTablesOf(day).attributes}, row)`);
+    // Tokens compare as UTF-8 bytes; U+10FFFF encodes above every character a token continues with.
+    const select = this.statement(`SELECT count(*) FROM (SELECT 1 FROM ${vocabulary} WHERE term >= ? AND term < ? LIMIT ${MAX_PREFIX_TOKENS + 1})`);
+    return Number(select.pluck().get(tokenPrefix, `${tokenPrefix}\u{10FFFF}`));
   }
 
   /** The blocks of the ids that overlap the scan's window, in its order. */
@@ -404,6 +439,7 @@ export class SqliteLogReader implements LogReader {
     for (const node of conjuncts) {
       const expression = blockWordsExpressionOf(node);
       if (expression !== undefined) words.push(expression);
+      if (blockAttributesExpressionOf(node) !== undefined) (filter.attributeConditions ??= []).push(node);
       // A text's words are substrings of the lower-cased body of any line matching it.
       if (node.type === 'text') (filter.lineWords ??= []).push(...wordsOf(node.text));
       if (node.type === 'text' && wordsOf(node.text).length > 1) {
@@ -513,6 +549,14 @@ export class SqliteLogReader implements LogReader {
     }
     return statement;
   }
+}
+
+/** The FTS5 tables the filter has an expression for, each with it: words first, then attributes. */
+function textIndexesOf(t: LogTables, filter: BlockFilter): [table: string, expression: string][] {
+  const indexes: [string, string][] = [];
+  if (filter.words !== undefined) indexes.push([t.words, filter.words]);
+  if (filter.attributes !== undefined) indexes.push([t.attributes, filter.attributes]);
+  return indexes;
 }
 
 /** Time order, ties by id order (ids order as block, then place in the block). */
