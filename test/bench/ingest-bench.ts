@@ -13,7 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { startHub } from '../e2e/harness.js';
-import { CONNECTIONS, bareSink, formatRate, hrTimeToNs, offsetsOf, peakRssMiB, replay } from './load.js';
+import { CONNECTIONS, bareSink, formatRate, hrTimeToNs, offsetsOf, peakRssMiB, replay, storageLabel } from './load.js';
 
 const SPANS_PER_REQUEST = 500;
 const SPANS_PER_TRACE = 10;
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
     console.log(`bare HTTP sink:      ${formatRate(sinkRate)} spans/s (${sinkRun.seconds.toFixed(2)} s)`);
-    console.log(`meshscope (sqlite):  ${formatRate(hubRate)} spans/s stored and readable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
+    console.log(`meshscope (${storageLabel()}):  ${formatRate(hubRate)} spans/s stored and readable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
     console.log(`ratio hub/sink:      ${(hubRate / sinkRate).toFixed(3)}`);
     console.log(`hub peak RSS:        ${rss.toFixed(0)} MiB`);
   } finally {

@@ -72,6 +72,11 @@ export function peakRssMiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/** The store the hub under test writes, as MESHSCOPE_STORAGE (which the hub inherits) selects it. */
+export function storageLabel(): string {
+  return process.env.MESHSCOPE_STORAGE || 'sqlite';
+}
+
 export function formatRate(rate: number): string {
   return Math.round(rate).toLocaleString('en-US');
 }

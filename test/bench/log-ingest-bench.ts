@@ -17,7 +17,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { startHub } from '../e2e/harness.js';
-import { CONNECTIONS, bareSink, formatRate, hrTimeToNs, offsetsOf, peakRssMiB, replay } from './load.js';
+import { CONNECTIONS, bareSink, formatRate, hrTimeToNs, offsetsOf, peakRssMiB, replay, storageLabel } from './load.js';
 
 const LINES_PER_REQUEST = 1000;
 const LINES_PER_TRACE = 3;
@@ -252,7 +252,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
     console.log(`bare HTTP sink:      ${formatRate(sinkRate)} lines/s (${sinkRun.seconds.toFixed(2)} s)`);
-    console.log(`meshscope (sqlite):  ${formatRate(hubRate)} lines/s stored and searchable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
+    console.log(`meshscope (${storageLabel()}):  ${formatRate(hubRate)} lines/s stored and searchable (${seconds.toFixed(2)} s; all acks after ${hubRun.seconds.toFixed(2)} s)`);
     console.log(`ratio hub/sink:      ${(hubRate / sinkRate).toFixed(3)}`);
     console.log(`hub peak RSS:        ${rss.toFixed(0)} MiB`);
     console.log(`hub CPU:             main thread ${threads.main.toFixed(1)} s, busiest other thread (writer) ${threads.busiestOther.toFixed(1)} s, other threads ${threads.rest.toFixed(1)} s`);
