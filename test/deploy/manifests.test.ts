@@ -267,6 +267,11 @@ test('elasticsearch: collectors and query nodes are replicated over Elasticsearc
     const deployment = find(objects, 'Deployment', name);
     assert.ok(deployment.spec.replicas >= 2, name);
     assert.equal(environmentOf(containersOf(deployment)[0], objects).get('MESHSCOPE_STORAGE'), 'elasticsearch', name);
+    assert.deepEqual(
+      containersOf(deployment)[0].envFrom.map((source: any) => source.secretRef),
+      [undefined, { name: 'meshscope-elasticsearch', optional: true }],
+      `${name} takes the cluster's credentials from an optional Secret`,
+    );
   }
   assert.ok(!objects.some((object) => object.kind === 'PersistentVolumeClaim'));
   const queryPdb = find(objects, 'PodDisruptionBudget', 'meshscope-query');
