@@ -32,6 +32,7 @@ import type {
   TraceReader,
   WriteBatch,
 } from './api.js';
+import { addEdgeCounts } from './edge-counts.js';
 import { logTimeOf, matchesLog } from './log-match.js';
 import { canonicalLabels, compareLabelSets, labelsMatch, seriesKey } from './series-match.js';
 import { hasSyntheticTag } from './synthetic-tags.js';
@@ -252,12 +253,7 @@ export class MemoryStorage implements Storage {
       this.edgesByKey.set(key, increment);
       return;
     }
-    stored.calls += edge.calls;
-    stored.failedCalls += edge.failedCalls;
-    stored.serverLatencyBuckets = addElementwise(stored.serverLatencyBuckets, edge.serverLatencyBuckets);
-    stored.serverLatencySumSeconds += edge.serverLatencySumSeconds;
-    stored.clientLatencyBuckets = addElementwise(stored.clientLatencyBuckets, edge.clientLatencyBuckets);
-    stored.clientLatencySumSeconds += edge.clientLatencySumSeconds;
+    addEdgeCounts(stored, edge);
   }
 
   private getServices(): string[] {
@@ -395,8 +391,4 @@ function epochDay(unixMs: number): number {
 /** When the UTC day holding the moment ends. */
 function dayEndMs(unixMs: number): number {
   return (epochDay(unixMs) + 1) * MS_PER_DAY;
-}
-
-function addElementwise(a: number[], b: number[]): number[] {
-  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
 }

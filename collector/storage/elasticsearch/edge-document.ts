@@ -8,6 +8,7 @@
 // call): its id derives from the key, so the second write replaces the first and the call is summed once.
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServiceGraphEdge } from '../../model/model.js';
+import { addEdgeCounts, type EdgeCounts } from '../edge-counts.js';
 
 export interface EdgeDocument {
   minuteMs: number;
@@ -15,13 +16,9 @@ export interface EdgeDocument {
   server: string;
   connectionType: ServiceGraphEdge['connectionType'];
   writeSeq: number;
-  increment: EdgeIncrement;
+  increment: EdgeCounts;
 }
 
-type EdgeIncrement = Pick<
-  ServiceGraphEdge,
-  'calls' | 'failedCalls' | 'serverLatencyBuckets' | 'serverLatencySumSeconds' | 'clientLatencyBuckets' | 'clientLatencySumSeconds'
->;
 
 /**
  * The id of an increment's document, chosen once before the first attempt so a retried bulk replaces it:
@@ -73,19 +70,9 @@ export function sumEdgeDocuments(documents: Iterable<EdgeDocument>): ServiceGrap
       });
       continue;
     }
-    edge.calls += increment.calls;
-    edge.failedCalls += increment.failedCalls;
-    edge.serverLatencyBuckets = addCounts(edge.serverLatencyBuckets, increment.serverLatencyBuckets);
-    edge.serverLatencySumSeconds += increment.serverLatencySumSeconds;
-    edge.clientLatencyBuckets = addCounts(edge.clientLatencyBuckets, increment.clientLatencyBuckets);
-    edge.clientLatencySumSeconds += increment.clientLatencySumSeconds;
+    addEdgeCounts(edge, increment);
   }
   return [...edges.values()].sort(byEdgeKey);
-}
-
-/** Element-wise sum; the lengths may differ (an older writer with fewer buckets). */
-function addCounts(a: number[], b: number[]): number[] {
-  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
 }
 
 function byEdgeKey(a: ServiceGraphEdge, b: ServiceGraphEdge): number {
