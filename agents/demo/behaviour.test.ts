@@ -1,21 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FailureSchedule, logNormalMs, parsePositive, parseRate } from './behaviour.js';
-
-/** A small deterministic generator (mulberry32), so the statistics below do not depend on luck. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/fixtures/seeded-random.js';
 
 test('log-normal latencies centre on the median and have a long right tail', () => {
-  const random = seeded(1);
+  const random = seededRandom(1);
   const samples = Array.from({ length: 20_000 }, () => logNormalMs(100, 0.5, random)).sort((a, b) => a - b);
   const median = samples[samples.length / 2]!;
   const p99 = samples[Math.floor(samples.length * 0.99)]!;
@@ -26,7 +15,7 @@ test('log-normal latencies centre on the median and have a long right tail', () 
 });
 
 test('the failure schedule keeps every window of 20 calls near the configured rate', () => {
-  const schedule = new FailureSchedule(0.1, seeded(2));
+  const schedule = new FailureSchedule(0.1, seededRandom(2));
   const outcomes = Array.from({ length: 2000 }, () => schedule.next());
   const total = outcomes.filter(Boolean).length;
   assert.ok(total >= 195 && total <= 205, `failures ${total}`);
@@ -38,8 +27,8 @@ test('the failure schedule keeps every window of 20 calls near the configured ra
 });
 
 test('a failure rate of 0 never fails and 1 always fails', () => {
-  const never = new FailureSchedule(0, seeded(3));
-  const always = new FailureSchedule(1, seeded(4));
+  const never = new FailureSchedule(0, seededRandom(3));
+  const always = new FailureSchedule(1, seededRandom(4));
   assert.ok(Array.from({ length: 100 }, () => never.next()).every((failed) => !failed));
   assert.ok(Array.from({ length: 100 }, () => always.next()).every((failed) => failed));
   assert.throws(() => new FailureSchedule(1.5), /between 0 and 1/);

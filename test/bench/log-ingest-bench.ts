@@ -18,6 +18,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, ty
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { startHub } from '../e2e/harness.js';
 import { CONNECTIONS, bareSink, formatRate, hrTimeToNs, offsetsOf, peakRssMiB, replay, storageLabel } from './load.js';
+import { seededRandom } from '../fixtures/seeded-random.js';
 
 const LINES_PER_REQUEST = 1000;
 const LINES_PER_TRACE = 3;
@@ -62,18 +63,6 @@ interface Template {
   timeOffsets: number[];
   /** When the template's records were made, so replays can move them to the present. */
   recordedAtNs: bigint;
-}
-
-/** A seeded generator (mulberry32), so every run replays the same bodies and attributes. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pickSeverity(random: () => number): (typeof SEVERITIES)[number] {

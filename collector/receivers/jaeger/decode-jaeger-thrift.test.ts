@@ -11,7 +11,7 @@ import { httpStatusOf } from '../../errors.js';
 import { findAttribute, isValidSpanId, isValidTraceId } from '../../model/attributes.js';
 import type { Span } from '../../model/model.js';
 import { SpanKind, StatusCode } from '../../model/model.js';
-import { randomBodies } from '../common/testing/seeded-random.js';
+import { randomBodies } from '../common/testing/random-bodies.js';
 import { decodeJaegerThriftBatch, JaegerDecodeError } from './decode-jaeger-thrift.js';
 
 /** An HTTP server that records request bodies and content types, answering 202 like Jaeger's collector. */

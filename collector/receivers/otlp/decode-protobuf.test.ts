@@ -20,7 +20,7 @@ import {
   stringAttribute,
   varintField,
 } from '../common/testing/proto-builder.js';
-import { seededRandom } from '../common/testing/seeded-random.js';
+import { seededRandom } from '../../../test/fixtures/seeded-random.js';
 import { sdkLogRecords, sdkResourceMetrics, sdkSpans } from './testing/sdk-fixtures.js';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';

@@ -20,7 +20,7 @@ import {
   varint,
   varintField,
 } from '../common/testing/proto-builder.js';
-import { randomBodies } from '../common/testing/seeded-random.js';
+import { randomBodies } from '../common/testing/random-bodies.js';
 import { decodeZipkinJson, decodeZipkinProto, ZipkinDecodeError } from './decode-zipkin.js';
 
 /** An HTTP server that records request bodies and answers 202 like Zipkin. */

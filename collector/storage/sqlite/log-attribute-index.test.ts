@@ -14,7 +14,8 @@ import { hasAttributeIndex } from './log-schema.js';
 import { createPartition, createSharedSchema, DATABASE_FILE_NAME } from './schema.js';
 import { SqliteLogReader } from './sqlite-log-reader.js';
 import { SqliteStorage } from './sqlite-storage.js';
-import { emptyBatch, seededRandom, serviceResource } from './test-fixtures.js';
+import { seededRandom } from '../../../test/fixtures/seeded-random.js';
+import { emptyBatch, serviceResource } from './test-fixtures.js';
 
 // A differential test of attribute pruning: seeded random lines with random record and resource
 // attributes (mixed case, punctuation, non-ASCII, ints, bools, doubles, arrays, values around the

@@ -9,7 +9,8 @@ import { MemoryStorage } from '../memory-store.js';
 import { blockSeverityVerdict, severityBits } from './log-blocks.js';
 import { blockVerdict, wordsPattern } from './log-count.js';
 import { SqliteStorage } from './sqlite-storage.js';
-import { emptyBatch, seededRandom, serviceResource } from './test-fixtures.js';
+import { seededRandom } from '../../../test/fixtures/seeded-random.js';
+import { emptyBatch, serviceResource } from './test-fixtures.js';
 
 // A differential test: seeded random lines with the forms each part of the count treats apart (bodies
 // holding newlines, non-ASCII and upper-case text, map bodies, severities by text or number only,
